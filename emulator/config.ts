@@ -1,0 +1,52 @@
+/**
+ * The emulator's settings. One frozen object, built once at start from defaults, then the
+ * optional JSON file, then environment variables, then flags; a bad value stops the start with a
+ * message naming the setting.
+ */
+
+/** The official emulator's key, so connection strings are interchangeable. */
+export const DEFAULT_ACCESS_KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = 'localhost';
+export const DEFAULT_KEEP_ALIVE_SECONDS = 20;
+
+export type SystemEvent = 'connect' | 'connected' | 'disconnected';
+
+export interface EventHandlerSettings {
+  /** `{hub}` and `{event}` are replaced (URL-escaped); the host part may not contain them. */
+  readonly urlTemplate: string;
+  /** `*`, one name, or a comma list; case-insensitive. Empty: no user events. */
+  readonly userEventPattern: string;
+  readonly systemEvents: readonly SystemEvent[];
+}
+
+export interface HubSettings {
+  /** Evaluated in order; the first whose selection matches an event handles it. */
+  readonly eventHandlers: readonly EventHandlerSettings[];
+  readonly anonymousConnectPolicy: 'allow' | 'deny';
+  readonly keepAliveIntervalSeconds: number;
+}
+
+/** Upstream timing; the defaults follow the service, tests shorten them. */
+export interface UpstreamSettings {
+  /** Per event, retries included. */
+  readonly timeoutMs: number;
+  /** Delays before each retry of 408/5xx/network failures. */
+  readonly retryDelaysMs: readonly number[];
+  readonly validationTimeoutMs: number;
+  /** How long a successful abuse-protection validation is trusted. */
+  readonly validationTtlMs: number;
+}
+
+export interface EmulatorConfig {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** One or two keys (primary, secondary): either signs valid tokens; both sign webhooks. */
+  readonly accessKeys: readonly string[];
+  /** Keyed by hub name as configured; looked up case-insensitively. */
+  readonly hubs: Readonly<Record<string, HubSettings>>;
+  /** Settings of hubs that are not configured. */
+  readonly defaultHub: HubSettings;
+  readonly upstream: UpstreamSettings;
+}
