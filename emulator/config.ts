@@ -50,3 +50,32 @@ export interface EmulatorConfig {
   readonly defaultHub: HubSettings;
   readonly upstream: UpstreamSettings;
 }
+
+export const MIN_KEEP_ALIVE_SECONDS = 1;
+export const MAX_KEEP_ALIVE_SECONDS = 120;
+export const MIN_ACCESS_KEY_LENGTH = 32;
+export const MAX_ACCESS_KEYS = 2;
+
+/** Hubs that are not configured: no event handlers, no anonymous clients (the service default). */
+export const DEFAULT_HUB_SETTINGS: HubSettings = Object.freeze({
+  eventHandlers: Object.freeze([]),
+  anonymousConnectPolicy: 'deny',
+  keepAliveIntervalSeconds: DEFAULT_KEEP_ALIVE_SECONDS,
+});
+
+/** The service's upstream timings: 100 s per event, retries after 1, 3 and 5 s, 10 s validation, 1 min cache. */
+export const DEFAULT_UPSTREAM_SETTINGS: UpstreamSettings = Object.freeze({
+  timeoutMs: 100_000,
+  retryDelaysMs: Object.freeze([1_000, 3_000, 5_000]),
+  validationTimeoutMs: 10_000,
+  validationTtlMs: 60_000,
+});
+
+/** The settings of `hub` (case-insensitive), or the default hub's. */
+export function hubSettingsOf(config: EmulatorConfig, hub: string): HubSettings {
+  const wanted = hub.toLowerCase();
+  for (const [name, settings] of Object.entries(config.hubs)) {
+    if (name.toLowerCase() === wanted) return settings;
+  }
+  return config.defaultHub;
+}

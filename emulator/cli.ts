@@ -1,0 +1,147 @@
+/**
+ * Settings from the outside world: the optional JSON file (`--config` / `EMULATOR_CONFIG`), then
+ * environment variables, then flags, each layer over the previous one and all over the defaults.
+ */
+import { readFileSync } from 'node:fs';
+import type { EmulatorConfig } from './config.js';
+import {
+  Problems,
+  checkAccessKeys,
+  checkHost,
+  checkPort,
+  parseConfigObject,
+  resolveConfig,
+  type ConfigInput,
+} from './configInput.js';
+
+export type CommandLine =
+  | { readonly kind: 'run'; readonly config: EmulatorConfig }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'invalid'; readonly problems: readonly string[] };
+
+export interface CommandLineSources {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads the config file as UTF-8; defaults to the file system. */
+  readonly readFile?: (path: string) => string;
+}
+
+export const HELP_TEXT = `Local Azure Web PubSub emulator
+
+Usage: npm run emulator -- [options]
+
+Options (override environment variables, which override the config file):
+  --port <n>          port to listen on (default 8080; 0 picks a free port)      env EMULATOR_PORT
+  --host <name>       address to bind (default localhost)                        env EMULATOR_HOST
+  --access-key <key>  access key; repeat once for a secondary key                env EMULATOR_ACCESS_KEYS (comma list)
+  --config <path>     JSON file with hubs, event handlers and timings            env EMULATOR_CONFIG
+  --help              show this text
+
+See emulator/README.md for the config file format.
+`;
+
+interface Flags {
+  port?: string;
+  host?: string;
+  accessKeys: string[];
+  config?: string;
+  help: boolean;
+}
+
+export function parseCommandLine(sources: CommandLineSources): CommandLine {
+  const problems = new Problems();
+  const flags = parseFlags(sources.argv, problems);
+  if (flags.help) return { kind: 'help', text: HELP_TEXT };
+
+  const layers: ConfigInput[] = [];
+  const configPath = flags.config ?? nonEmpty(sources.env.EMULATOR_CONFIG);
+  if (configPath !== undefined) {
+    const name = flags.config !== undefined ? '--config' : 'EMULATOR_CONFIG';
+    const text = readConfigFile(configPath, name, sources.readFile ?? ((path) => readFileSync(path, 'utf8')), problems);
+    if (text !== undefined) {
+      const json = parseJson(text, configPath, problems);
+      if (json !== undefined) layers.push(parseConfigObject(json.value, configPath, problems));
+    }
+  }
+  layers.push(environmentLayer(sources.env, problems));
+  layers.push(flagLayer(flags, problems));
+
+  if (problems.list.length > 0) return { kind: 'invalid', problems: problems.list };
+  return { kind: 'run', config: resolveConfig(layers) };
+}
+
+function parseFlags(argv: readonly string[], problems: Problems): Flags {
+  const flags: Flags = { accessKeys: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') {
+      flags.help = true;
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const name = equals > 0 ? arg.slice(0, equals) : arg;
+    if (name !== '--port' && name !== '--host' && name !== '--access-key' && name !== '--config') {
+      problems.add(arg, 'unknown option.', 'Use --port, --host, --access-key, --config or --help.');
+      continue;
+    }
+    let value: string | undefined;
+    if (equals > 0) {
+      value = arg.slice(equals + 1);
+    } else {
+      value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        problems.add(name, 'the option needs a value.', `Write ${name} <value>.`);
+        continue;
+      }
+      i++;
+    }
+    if (name === '--access-key') flags.accessKeys.push(value);
+    else if (name === '--port') flags.port = value;
+    else if (name === '--host') flags.host = value;
+    else flags.config = value;
+  }
+  return flags;
+}
+
+function environmentLayer(env: CommandLineSources['env'], problems: Problems): ConfigInput {
+  const layer: ConfigInput = {};
+  const port = nonEmpty(env.EMULATOR_PORT);
+  const host = nonEmpty(env.EMULATOR_HOST);
+  const keys = nonEmpty(env.EMULATOR_ACCESS_KEYS);
+  if (port !== undefined) layer.port = checkPort(port, 'EMULATOR_PORT', problems);
+  if (host !== undefined) layer.host = checkHost(host, 'EMULATOR_HOST', problems);
+  if (keys !== undefined) layer.accessKeys = checkAccessKeys(keys.split(',').map((key) => key.trim()), 'EMULATOR_ACCESS_KEYS', problems);
+  return layer;
+}
+
+function flagLayer(flags: Flags, problems: Problems): ConfigInput {
+  const layer: ConfigInput = {};
+  if (flags.port !== undefined) layer.port = checkPort(flags.port, '--port', problems);
+  if (flags.host !== undefined) layer.host = checkHost(flags.host, '--host', problems);
+  if (flags.accessKeys.length > 0) layer.accessKeys = checkAccessKeys(flags.accessKeys, '--access-key', problems);
+  return layer;
+}
+
+function readConfigFile(path: string, name: string, readFile: (path: string) => string, problems: Problems): string | undefined {
+  try {
+    return readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'it is a directory' : `it cannot be read (${code ?? String(error)})`;
+    problems.add(name, `cannot read '${path}': ${why}.`, 'Point it at a JSON config file, or leave it unset.');
+    return undefined;
+  }
+}
+
+function parseJson(text: string, path: string, problems: Problems): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+  } catch (error) {
+    problems.add(path, `not valid JSON (${(error as Error).message}).`, 'Fix the JSON syntax.');
+    return undefined;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

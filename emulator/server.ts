@@ -1,0 +1,134 @@
+/**
+ * The composition root: one `node:http` server carrying the health check, the REST API and the
+ * client WebSocket endpoint, wired to one hub registry and one upstream dispatcher.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { EmulatorConfig } from './config.js';
+import { badRequest, notFound, notImplemented } from './errors.js';
+import type { EventDispatcher } from './events/types.js';
+import { createHubRegistry } from './hub/registry.js';
+import type { HubRegistry } from './hub/types.js';
+import { createConsoleLogger, type Logger } from './log.js';
+import { rejectUpgrade, sendError } from './respond.js';
+import { DEFAULT_RECOVERY_WINDOW_MS, createClientEndpoint } from './websocket/endpoint.js';
+
+export interface EmulatorOptions {
+  readonly log?: Logger;
+  /** How long a dropped reliable session waits for its client to recover. */
+  readonly recoveryWindowMs?: number;
+}
+
+export interface Emulator {
+  /** Binds the configured host and port; `endpoint` is what connection strings should use. */
+  listen(): Promise<{ port: number; endpoint: string }>;
+  /** Closes every client (1001), stops the upstream side and the HTTP server. */
+  close(): Promise<void>;
+  readonly hubs: HubRegistry;
+}
+
+type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+type Dispatcher = EventDispatcher & { close(): Promise<void> };
+
+const HEALTH_PATH = '/api/health';
+
+export function createEmulator(config: EmulatorConfig, options: EmulatorOptions = {}): Emulator {
+  const log = options.log ?? createConsoleLogger();
+  const hubs = createHubRegistry();
+  const dispatcher = createUnconfiguredDispatcher();
+  const rest = createUnimplementedRest(log);
+  const clients = createClientEndpoint({
+    config,
+    hubs,
+    dispatcher,
+    log,
+    recoveryWindowMs: options.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS,
+  });
+
+  const server = createServer({ headersTimeout: 20_000, requestTimeout: 60_000 }, (req, res) => {
+    const url = parseRequestUrl(req);
+    if (url === undefined) {
+      sendError(res, badRequest('The request target is not a valid URL.'), log);
+      return;
+    }
+    const path = url.pathname;
+    if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'Content-Length': 0 }).end();
+    } else if (path.startsWith('/api/')) {
+      rest(req, res, url);
+    } else if (isClientPath(path)) {
+      sendError(res, badRequest('This endpoint only accepts WebSocket connections (send an Upgrade request).'), log);
+    } else {
+      sendError(res, notFound(`Nothing is served at ${path}.`), log);
+    }
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = parseRequestUrl(req);
+    if (url === undefined || !isClientPath(url.pathname)) {
+      rejectUpgrade(socket, 404);
+      return;
+    }
+    clients.handleUpgrade(req, socket, head, url);
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    hubs,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        const onError = (error: Error): void => { reject(error); };
+        server.once('error', onError);
+        server.listen(config.port, config.host, () => {
+          server.off('error', onError);
+          const { port } = server.address() as AddressInfo;
+          resolve({ port, endpoint: `http://${displayHost(config.host)}:${port}` });
+        });
+      }),
+    close: () =>
+      (closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+        await clients.close();
+        await dispatcher.close();
+        server.closeAllConnections();
+        await stopped;
+      })()),
+  };
+}
+
+/** `/client/hubs/{hub}` or `/client` (hub in the query); other shapes are unknown paths. */
+function isClientPath(path: string): boolean {
+  return path === '/client' || path.startsWith('/client/hubs/') || path === '/client/hubs';
+}
+
+function parseRequestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://emulator.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What clients should dial: wildcard and loopback binds are reachable as `localhost`. */
+function displayHost(host: string): string {
+  if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Stands in until the upstream dispatcher is wired: no event handlers are configured anywhere. */
+function createUnconfiguredDispatcher(): Dispatcher {
+  return {
+    connect: () => Promise.resolve({ kind: 'no-handler' }),
+    connected: () => undefined,
+    disconnected: () => undefined,
+    userEvent: () => Promise.resolve({ kind: 'no-handler' }),
+    forget: () => undefined,
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Stands in until the REST API is wired. */
+function createUnimplementedRest(log: Logger): RestHandler {
+  return (_req, res) => { sendError(res, notImplemented('The REST API'), log); };
+}
