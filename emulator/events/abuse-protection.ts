@@ -13,7 +13,10 @@ export interface AbuseProtectionOptions {
   readonly transport: Transport;
   /** Sent as `WebHook-Request-Origin`: a hostname without port, as the Functions extension wants. */
   readonly hostname: string;
-  /** The emulator's listening port, when known; handlers may answer `hostname:port`. */
+  /**
+   * The emulator's listening port, when known; handlers may answer `hostname:port`. Unknown
+   * (port 0 not yet resolved): any port of the hostname is accepted.
+   */
   readonly port: () => number | undefined;
   readonly timeoutMs: number;
   /** How long a successful validation is trusted. */
@@ -114,15 +117,16 @@ export function createAbuseProtection(options: AbuseProtectionOptions): AbusePro
 /**
  * Whether `WebHook-Allowed-Origin` (possibly several headers, each possibly a comma list) admits
  * this service: `*`, the hostname, or hostname:port (what express's `allowedEndpoints` answers),
- * compared case-insensitively.
+ * compared case-insensitively. With `port` undefined any port of the hostname matches.
  */
 export function allowsOrigin(values: readonly string[], hostname: string, port: number | undefined): boolean {
   const host = hostname.toLowerCase();
-  const hostWithPort = port === undefined ? undefined : `${host}:${port}`;
-  return values.some((value) =>
-    value.split(',').some((item) => {
-      const origin = item.trim().toLowerCase();
-      return origin === '*' || origin === host || origin === hostWithPort;
-    }),
-  );
+  const hostColon = `${host}:`;
+  const matches = (origin: string): boolean => {
+    if (origin === '*' || origin === host) return true;
+    if (!origin.startsWith(hostColon)) return false;
+    const rest = origin.slice(hostColon.length);
+    return port === undefined ? /^\d{1,5}$/.test(rest) : rest === String(port);
+  };
+  return values.some((value) => value.split(',').some((item) => matches(item.trim().toLowerCase())));
 }

@@ -3,11 +3,11 @@
  * the Content-Type says (the Functions extension has sent JSON as text/plain), `null` fields mean
  * absent, and anything malformed rejects the connection with 500 rather than guessing.
  */
+import { isValidGroupName, isValidUserId } from '../protocol/names.js';
 import type { ConnectOutcome } from './types.js';
 
 type Accepted = Extract<ConnectOutcome, { kind: 'accepted' }>;
 
-const MAX_GROUP_LENGTH = 1024;
 /** RFC 9110 token, as a WebSocket subprotocol must be. */
 const SUBPROTOCOL = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -34,11 +34,12 @@ export function parseConnectResponse(body: Buffer): ConnectOutcome {
   const outcome: { -readonly [K in keyof Accepted]: Accepted[K] } = { kind: 'accepted' };
   if (userId !== undefined) {
     if (typeof userId !== 'string') return malformed('userId is not a string');
+    if (!isValidUserId(userId)) return malformed('userId is too long or has control characters');
     outcome.userId = userId;
   }
   if (groups !== undefined) {
     if (!isStringArray(groups)) return malformed('groups is not an array of strings');
-    const invalid = groups.find((group) => group.trim() === '' || group.length > MAX_GROUP_LENGTH);
+    const invalid = groups.find((group) => !isValidGroupName(group));
     if (invalid !== undefined) return malformed(`invalid group name "${invalid.slice(0, 64)}"`);
     // An empty list keeps the token's groups.
     if (groups.length > 0) outcome.groups = groups;

@@ -343,7 +343,12 @@ function without(map: MultiMap, drop: (name: string) => boolean): MultiMap {
   return Object.fromEntries(Object.entries(map).filter(([name]) => !drop(name)));
 }
 
-/** The hostname handlers see in `WebHook-Request-Origin`; a wildcard bind address is reached as localhost. */
+/**
+ * The hostname handlers see in `WebHook-Request-Origin`: the host of the endpoint in the
+ * connection string, which is what the Functions extension compares it with. Wildcard and
+ * loopback binds are advertised as `localhost`.
+ */
 function originHostname(host: string): string {
-  return host === '' || host === '0.0.0.0' || host === '::' || host === '[::]' ? 'localhost' : host;
+  if (['', '0.0.0.0', '::', '[::]', '127.0.0.1', '::1', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
