@@ -115,7 +115,7 @@ export interface RecordingUpstream {
 }
 
 /** Answers validation with `WebHook-Allowed-Origin: *` and every POST with 200 and no body. */
-export const acceptAll: Responder = (request, res) => {
+export const acceptAll = (request: RecordedRequest, res: ServerResponse): void => {
   if (request.method === 'OPTIONS') res.setHeader('WebHook-Allowed-Origin', '*');
   res.end();
 };

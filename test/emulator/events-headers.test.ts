@@ -172,7 +172,7 @@ void describe('CloudEvents requests', () => {
 
   void it('sends metadata as x-webpubsub-metadata-* and returns the reply metadata', async (t) => {
     const { upstream, dispatcher } = await setup(t, (request, res) => {
-      if (request.method === 'OPTIONS') return acceptAll(request, res);
+      if (request.method === 'OPTIONS') { acceptAll(request, res); return; }
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.setHeader('x-webpubsub-metadata-traceId', 't-1');
       res.setHeader('x-webpubsub-metadata-__proto__', 'polluted');
@@ -193,7 +193,7 @@ void describe('CloudEvents requests', () => {
   void it('keeps a per-connection cookie jar from Set-Cookie', async (t) => {
     let served = 0;
     const { upstream, dispatcher } = await setup(t, (request, res) => {
-      if (request.method === 'OPTIONS') return acceptAll(request, res);
+      if (request.method === 'OPTIONS') { acceptAll(request, res); return; }
       served++;
       if (served === 1) res.setHeader('Set-Cookie', ['session=s1; Path=/; HttpOnly', 'theme=dark']);
       if (served === 2) res.setHeader('Set-Cookie', ['theme=; Max-Age=0', 'bad name=x']);
@@ -213,7 +213,7 @@ void describe('CloudEvents requests', () => {
     const states: (string | undefined)[] = ['c2Vzc2lvbj0x', undefined, 'b3RoZXI=', ''];
     let served = 0;
     const { upstream, dispatcher } = await setup(t, (request, res) => {
-      if (request.method === 'OPTIONS') return acceptAll(request, res);
+      if (request.method === 'OPTIONS') { acceptAll(request, res); return; }
       const type = request.headers['ce-type'];
       if (type === 'azure.webpubsub.sys.connected') {
         res.setHeader('ce-connectionState', 'ignored');
@@ -240,7 +240,7 @@ void describe('CloudEvents requests', () => {
 
   void it('a non-2xx answer does not change the connection state', async (t) => {
     const { dispatcher } = await setup(t, (request, res) => {
-      if (request.method === 'OPTIONS') return acceptAll(request, res);
+      if (request.method === 'OPTIONS') { acceptAll(request, res); return; }
       res.statusCode = 400;
       res.setHeader('ce-connectionState', 'bad');
       res.end();
