@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EmulatorConfig } from './config.js';
 import { badRequest, notFound, notImplemented } from './errors.js';
-import type { EventDispatcher } from './events/types.js';
+import { createEventDispatcher } from './events/index.js';
 import { createHubRegistry } from './hub/registry.js';
 import type { HubRegistry } from './hub/types.js';
 import { createConsoleLogger, type Logger } from './log.js';
@@ -29,14 +29,14 @@ export interface Emulator {
 }
 
 type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
-type Dispatcher = EventDispatcher & { close(): Promise<void> };
 
 const HEALTH_PATH = '/api/health';
 
 export function createEmulator(config: EmulatorConfig, options: EmulatorOptions = {}): Emulator {
   const log = options.log ?? createConsoleLogger();
   const hubs = createHubRegistry();
-  const dispatcher = createUnconfiguredDispatcher();
+  let boundPort: number | undefined;
+  const dispatcher = createEventDispatcher({ config, log, port: () => boundPort });
   const rest = createUnimplementedRest(log);
   const clients = createClientEndpoint({
     config,
@@ -83,6 +83,7 @@ export function createEmulator(config: EmulatorConfig, options: EmulatorOptions 
         server.listen(config.port, config.host, () => {
           server.off('error', onError);
           const { port } = server.address() as AddressInfo;
+          boundPort = port;
           resolve({ port, endpoint: `http://${displayHost(config.host)}:${port}` });
         });
       }),
@@ -114,18 +115,6 @@ function parseRequestUrl(req: IncomingMessage): URL | undefined {
 function displayHost(host: string): string {
   if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** Stands in until the upstream dispatcher is wired: no event handlers are configured anywhere. */
-function createUnconfiguredDispatcher(): Dispatcher {
-  return {
-    connect: () => Promise.resolve({ kind: 'no-handler' }),
-    connected: () => undefined,
-    disconnected: () => undefined,
-    userEvent: () => Promise.resolve({ kind: 'no-handler' }),
-    forget: () => undefined,
-    close: () => Promise.resolve(),
-  };
 }
 
 /** Stands in until the REST API is wired. */

@@ -55,7 +55,7 @@ const TEST_UPSTREAM = { timeoutMs: 2_000, retryDelaysMs: [50, 100, 200], validat
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<StartedEmulator> {
   const { log, recoveryWindowMs, ...settings } = options;
   const result = buildConfig(
-    { port: 0, host: '127.0.0.1', ...settings, upstream: { ...TEST_UPSTREAM, ...settings.upstream } },
+    { port: 0, host: 'localhost', ...settings, upstream: { ...TEST_UPSTREAM, ...settings.upstream } },
     'startEmulator options',
   );
   if (!result.ok) throw new Error(`Invalid emulator settings:\n${result.problems.join('\n')}`);

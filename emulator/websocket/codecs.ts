@@ -1,0 +1,74 @@
+/**
+ * How a session speaks its subprotocol: decoding client frames into messages and encoding server
+ * messages. Sessions only see this interface, so a protobuf codec can be added beside the JSON one.
+ */
+import type { FrameEncoder } from '../hub/outgoing.js';
+import { CloseCode } from '../protocol/closeCodes.js';
+import {
+  JSON_PONG_FRAME,
+  encodeJsonControlMessage,
+  encodeJsonDataMessage,
+  parseJsonClientMessage,
+  sequencedJsonFrame,
+} from '../protocol/json.js';
+import type { ClientMessage, ControlMessage } from '../protocol/messages.js';
+import { Subprotocol } from '../protocol/subprotocols.js';
+
+/** One WebSocket message: a buffer, or two fragments sent back to back (never copied together). */
+export type EncodedFrame = Buffer | readonly [Buffer, Buffer];
+
+export type DecodeResult =
+  | { readonly ok: true; readonly message: ClientMessage }
+  | { readonly ok: false; readonly code: number; readonly reason: string };
+
+export interface Codec {
+  readonly subprotocol: string;
+  readonly reliable: boolean;
+  /** Whether frames go out as binary (protobuf) or text (JSON). */
+  readonly binary: boolean;
+  decode(data: Buffer, isBinary: boolean): DecodeResult;
+  encodeControl(message: ControlMessage): Buffer;
+  readonly pong: Buffer;
+  /** Encodes a data message once per fan-out for every session of this codec family. */
+  readonly dataEncoder: FrameEncoder<Buffer>;
+  /** A data frame carrying `sequenceId` (reliable codecs). */
+  sequenced(frame: Buffer, sequenceId: number): EncodedFrame;
+}
+
+/** Cache slots of `OutgoingMessage`: one per wire encoding. */
+const JSON_DATA_SLOT = 0;
+
+const jsonDataEncoder: FrameEncoder<Buffer> = { slot: JSON_DATA_SLOT, encode: encodeJsonDataMessage };
+
+function decodeJson(data: Buffer, isBinary: boolean): DecodeResult {
+  if (isBinary) return { ok: false, code: CloseCode.UnsupportedData, reason: 'Binary frames are not supported by JSON subprotocols.' };
+  const parsed = parseJsonClientMessage(data.toString('utf8'));
+  return parsed.ok ? parsed : { ok: false, code: CloseCode.InvalidPayload, reason: parsed.reason };
+}
+
+function jsonCodec(subprotocol: string, reliable: boolean): Codec {
+  return {
+    subprotocol,
+    reliable,
+    binary: false,
+    decode: decodeJson,
+    encodeControl: encodeJsonControlMessage,
+    pong: JSON_PONG_FRAME,
+    dataEncoder: jsonDataEncoder,
+    sequenced: sequencedJsonFrame,
+  };
+}
+
+const CODECS: ReadonlyMap<string, Codec> = new Map([
+  [Subprotocol.Json, jsonCodec(Subprotocol.Json, false)],
+  [Subprotocol.JsonReliable, jsonCodec(Subprotocol.JsonReliable, true)],
+]);
+
+/** The codec of a subprotocol; undefined means the client is a raw WebSocket client. */
+export function codecFor(subprotocol: string | undefined): Codec | undefined {
+  return subprotocol === undefined ? undefined : CODECS.get(subprotocol);
+}
+
+export function frameLength(frame: EncodedFrame): number {
+  return Buffer.isBuffer(frame) ? frame.length : frame[0].length + frame[1].length;
+}
