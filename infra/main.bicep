@@ -87,6 +87,7 @@ var systemEvents = [
 ]
 
 var functionAppName = 'func-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -111,7 +112,7 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    deploymentContainerName: 'app-package-${take(functionAppName, 32)}'
+    deploymentContainerName: deploymentContainerName
   }
 }
 
@@ -164,7 +165,7 @@ module functionApp 'modules/function-app.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
-    deploymentContainerName: storage.outputs.deploymentContainerName
+    deploymentContainerName: deploymentContainerName
     appInsightsConnectionString: monitoring.outputs.connectionString
     webPubSubEndpoint: 'https://${webPubSub.outputs.hostName}'
     webPubSubHostName: webPubSub.outputs.hostName

@@ -10,7 +10,6 @@ param userPrincipalId string = ''
 @allowed([
   'User'
   'ServicePrincipal'
-  'Group'
 ])
 param userPrincipalType string = 'User'
 

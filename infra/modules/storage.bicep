@@ -53,4 +53,3 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 output id string = storage.id
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
-output deploymentContainerName string = deploymentContainer.name
