@@ -2,16 +2,17 @@
  * The composition root: one `node:http` server carrying the health check, the REST API and the
  * client WebSocket endpoint, wired to one hub registry and one upstream dispatcher.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EmulatorConfig } from './config.js';
-import { badRequest, notFound, notImplemented } from './errors.js';
+import { badRequest, notFound } from './errors.js';
 import { createEventDispatcher } from './events/index.js';
 import { createHubRegistry } from './hub/registry.js';
 import type { HubRegistry } from './hub/types.js';
 import { createConsoleLogger, type Logger } from './log.js';
 import { rejectUpgrade, sendError } from './respond.js';
+import { createRestHandler } from './rest/index.js';
 import { DEFAULT_RECOVERY_WINDOW_MS, createClientEndpoint } from './websocket/endpoint.js';
 
 export interface EmulatorOptions {
@@ -28,7 +29,6 @@ export interface Emulator {
   readonly hubs: HubRegistry;
 }
 
-type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
 const HEALTH_PATH = '/api/health';
 
@@ -37,7 +37,7 @@ export function createEmulator(config: EmulatorConfig, options: EmulatorOptions 
   const hubs = createHubRegistry();
   let boundPort: number | undefined;
   const dispatcher = createEventDispatcher({ config, log, port: () => boundPort });
-  const rest = createUnimplementedRest(log);
+  const rest = createRestHandler({ config, hubs, log });
   const clients = createClientEndpoint({
     config,
     hubs,
@@ -115,9 +115,4 @@ function parseRequestUrl(req: IncomingMessage): URL | undefined {
 function displayHost(host: string): string {
   if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** Stands in until the REST API is wired. */
-function createUnimplementedRest(log: Logger): RestHandler {
-  return (_req, res) => { sendError(res, notImplemented('The REST API'), log); };
 }
