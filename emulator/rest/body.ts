@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ServiceError } from '../errors.js';
+import { badRequest, ServiceError } from '../errors.js';
 
 /**
  * Reading request bodies, bounded. Azure Web PubSub takes messages of up to 1 MB; a little more
@@ -30,6 +30,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
@@ -50,8 +51,14 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       cleanup();
       reject(error);
     };
+    // A client that goes away mid-body may end the stream with neither 'end' nor 'error'.
+    const onClose = (): void => {
+      cleanup();
+      reject(badRequest('The connection closed before the whole request body arrived.', 'Request'));
+    };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }

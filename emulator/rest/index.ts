@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { isValidHubName } from '../protocol/names.js';
 import { authenticate, type RequestAddress } from './auth.js';
 import { mediaTypeOf, readBody } from './body.js';
+import { metadataFromHeaders } from './metadata.js';
 import { OPERATIONS } from './operations/index.js';
 import type { OperationContext, RestRequest } from './operations/types.js';
 import { createCursorCodec } from './paging.js';
@@ -82,6 +83,7 @@ async function handle(
     query,
     address,
     mediaType: mediaTypeOf(req.headers['content-type']),
+    readMetadata: () => metadataFromHeaders(req.headers),
     readBody: () => (body ??= readBody(req)),
   };
   const result = await OPERATIONS[route.operation](request, context);

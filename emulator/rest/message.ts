@@ -1,5 +1,6 @@
 import { badRequest, unsupportedMediaType } from '../errors.js';
 import type { DataType, OutboundMessage } from '../hub/types.js';
+import type { Metadata } from './metadata.js';
 
 /**
  * What a REST send carries: the Content-Type says how clients see the bytes
@@ -28,9 +29,14 @@ export function sendDataType(mediaType: string | undefined): DataType {
  * One message object for the whole fan-out; the bytes are handed over as received. JSON is
  * parsed once, only to refuse what clients could not parse.
  */
-export function outboundMessage(dataType: DataType, body: Buffer, group?: string): OutboundMessage {
+export function outboundMessage(dataType: DataType, body: Buffer, metadata: Metadata | undefined, group?: string): OutboundMessage {
   if (dataType === 'json') assertJson(body);
-  return group === undefined ? { from: 'server', dataType, data: body } : { from: 'group', group, dataType, data: body };
+  return {
+    ...(group === undefined ? { from: 'server' } : { from: 'group', group }),
+    dataType,
+    data: body,
+    ...(metadata === undefined ? {} : { metadata }),
+  };
 }
 
 export function assertJson(body: Buffer): void {

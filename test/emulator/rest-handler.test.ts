@@ -409,6 +409,30 @@ void describe('REST handler (recording hub)', () => {
     assert.equal(state.calls.length, 0);
   });
 
+  void it('X-WebPubSub-Metadata-* headers become message metadata, bounded and pollution-free', async () => {
+    const response = await rawRequest('POST', '/api/hubs/chat/connections/c1/:send', {
+      body: 'with metadata',
+      headers: { 'Content-Type': 'text/plain', 'X-WebPubSub-Metadata-Trace': 'abc', 'x-webpubsub-metadata-__proto__': 'inert' },
+    });
+    assert.equal(response.status, 202);
+    const metadata = (state.only().args[1] as OutboundMessage).metadata!;
+    assert.equal(Object.getPrototypeOf(metadata), null);
+    assert.deepEqual({ ...metadata }, { trace: 'abc', ['__proto__']: 'inert' });
+    assert.equal(({} as Record<string, unknown>).inert, undefined);
+    state.calls = [];
+    const tooLong = await rawRequest('POST', '/api/hubs/chat/connections/c1/:send', {
+      body: 'x',
+      headers: { 'Content-Type': 'text/plain', [`X-WebPubSub-Metadata-${'k'.repeat(257)}`]: 'v' },
+    });
+    assert.equal(tooLong.status, 400);
+    const tooBig = await rawRequest('POST', '/api/hubs/chat/connections/c1/:send', {
+      body: 'x',
+      headers: { 'Content-Type': 'text/plain', ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`X-WebPubSub-Metadata-k${i}`, 'v'.repeat(1000)])) },
+    });
+    assert.equal(tooBig.status, 400);
+    assert.equal(state.calls.length, 0);
+  });
+
   void it('413 beyond the body limit, without buffering it', async () => {
     const big = Buffer.alloc(1024 * 1024 + 16 * 1024 + 1, 0x61);
     const response = await rawRequest('POST', '/api/hubs/chat/:send', { body: big, headers: { 'Content-Type': 'application/octet-stream' } });

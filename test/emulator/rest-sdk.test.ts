@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { odata } from '@azure/web-pubsub';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
-import { assertNotReceived, closeAll, connect, connectUrl, hasMessage, message, serviceClient, type Connected } from './rest-fixtures.js';
+import { assertNotReceived, closeAll, connect, connectUrl, hasMessage, message, rest, serviceClient, type Connected } from './rest-fixtures.js';
 
 void describe('REST API through the SDK', () => {
   let emulator: StartedEmulator;
@@ -84,6 +84,17 @@ void describe('REST API through the SDK', () => {
     assert.deepEqual(await message(target.client, { to: 'target' }), { type: 'message', from: 'server', dataType: 'json', data: { to: 'target' } });
     await service.sendToConnection('no-such-connection', 'nobody', { contentType: 'text/plain' });
     await assertNotReceived(service, [bystander], { to: 'target' });
+  });
+
+  void it('X-WebPubSub-Metadata-* headers reach clients as message metadata', async () => {
+    const service = serviceClient(emulator, 'metadata');
+    const target = track(await connect(service));
+    const response = await rest(emulator, 'POST', `/api/hubs/metadata/connections/${target.connectionId}/:send?api-version=2024-12-01`, {
+      body: 'with metadata',
+      headers: { 'Content-Type': 'text/plain', 'X-WebPubSub-Metadata-Trace': 'rest-trace' },
+    });
+    assert.equal(response.status, 202);
+    assert.deepEqual((await message(target.client, 'with metadata')).metadata, { trace: 'rest-trace' });
   });
 
   void it('group sends arrive from the group; excluded and filter apply; members only', async () => {

@@ -30,7 +30,8 @@ function readSendQuery(query: QueryReader, accepts: { excluded: boolean; filter:
 }
 
 async function readMessage(request: RestRequest, dataType: DataType, group?: string): Promise<OutboundMessage> {
-  return outboundMessage(dataType, await request.readBody(), group);
+  const metadata = request.readMetadata();
+  return outboundMessage(dataType, await request.readBody(), metadata, group);
 }
 
 function sendOptions({ excluded, filter }: SendQuery): { excluded?: readonly string[]; filter?: ConnectionFilter } {

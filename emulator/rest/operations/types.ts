@@ -1,5 +1,6 @@
 import type { Hub } from '../../hub/types.js';
 import type { RequestAddress } from '../auth.js';
+import type { Metadata } from '../metadata.js';
 import type { CursorCodec } from '../paging.js';
 import type { QueryReader } from '../query.js';
 import type { OperationId, PathParams } from '../routes.js';
@@ -20,6 +21,8 @@ export interface RestRequest {
   readonly address: RequestAddress;
   /** The Content-Type's media type, lower-cased, without parameters. */
   readonly mediaType: string | undefined;
+  /** The `X-WebPubSub-Metadata-*` headers of a send (validated when called). */
+  readMetadata(): Metadata | undefined;
   /** Reads the body (once), bounded; call after validating everything else. */
   readBody(): Promise<Buffer>;
 }
