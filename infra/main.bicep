@@ -59,6 +59,9 @@ param maximumInstanceCount int = 40
 @maxValue(20)
 param httpAlwaysReadyInstanceCount int = 0
 
+@description('Point the hub event handler at awps-tunnel (tunnel:///eventhandler) instead of the function app, to debug the app locally against this Web PubSub.')
+param eventHandlerTunnel bool = false
+
 @description('Shared secret in the hub event handler URL (?key=) and in the WEBPUBSUB_WEBHOOK_KEY app setting. azd generates it once per environment.')
 @secure()
 @metadata({
@@ -187,7 +190,8 @@ module hub 'modules/web-pubsub-hub.bicep' = {
   params: {
     webPubSubName: webPubSub.outputs.name
     hubName: hubName
-    functionAppHostName: functionApp.outputs.defaultHostName
+    // awps-tunnel forwards tunnel:///<path> to the local upstream it was started with.
+    upstreamBaseUrl: eventHandlerTunnel ? 'tunnel://' : 'https://${functionApp.outputs.defaultHostName}'
     eventHandlerPath: eventHandlerPath
     webhookKey: webhookKey
     systemEvents: systemEvents

@@ -8,8 +8,8 @@ param webPubSubName string
 @maxLength(128)
 param hubName string
 
-@description('Default host name of the function app that receives the events.')
-param functionAppHostName string
+@description('Scheme and host that receive the events, without a trailing slash: https://<function app host>, or tunnel:// for awps-tunnel.')
+param upstreamBaseUrl string
 
 @description('Path of the event handler function on the function app (host.json routePrefix is empty).')
 param eventHandlerPath string
@@ -39,7 +39,7 @@ resource hub 'Microsoft.SignalRService/webPubSub/hubs@2024-03-01' = {
     anonymousConnectPolicy: anonymousConnectPolicy
     eventHandlers: [
       {
-        urlTemplate: 'https://${functionAppHostName}/${eventHandlerPath}?key=${webhookKey}'
+        urlTemplate: '${upstreamBaseUrl}/${eventHandlerPath}?key=${webhookKey}'
         userEventPattern: '*'
         systemEvents: systemEvents
       }

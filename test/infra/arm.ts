@@ -587,7 +587,9 @@ function walk(template: JsonObject, given: ReadonlyMap<string, Value>, deploymen
         const passed = new Map<string, Value>();
         const name = render(value.name ?? null);
         for (const [key, entry] of Object.entries(asObject(props.parameters ?? {}, 'deployment parameters'))) {
-          const passedValue = evaluate(asObject(entry, `parameter ${key}`).value ?? null, ctx);
+          // Bicep emits a whole entry as one expression when it picks between values (`cond ? a : b`).
+          const evaluatedEntry = typeof entry === 'string' ? evaluate(entry, ctx) : evaluate(asObject(entry, `parameter ${key}`), ctx);
+          const passedValue = evaluatedEntry instanceof Opaque ? evaluatedEntry : (get(evaluatedEntry, 'value') ?? null);
           passed.set(key, passedValue);
           const declaredType = asObject(innerDeclared[key] ?? {}, `parameter ${key}`).type;
           const innerType = typeof declaredType === 'string' ? declaredType : '';

@@ -181,6 +181,14 @@ void test('compiled template: resources, settings, secrets, roles, outputs', asy
     assert.equal(get(handler, 'auth'), undefined, 'no upstream auth: the shared secret authenticates Web PubSub');
   });
 
+  await t.test('hub: eventHandlerTunnel points the same handler path and secret at awps-tunnel', () => {
+    const direct = splitUrlTemplate(get(eventHandlers(evaluation)[0], 'urlTemplate') ?? null);
+    const tunnelled = eventHandlers(evaluateTemplate(template, baseParameters({ eventHandlerTunnel: true })));
+    assert.equal(tunnelled.length, 1);
+    const url = splitUrlTemplate(get(tunnelled[0], 'urlTemplate') ?? null);
+    assert.deepEqual(url, { scheme: 'tunnel', host: '', path: direct.path, query: direct.query });
+  });
+
   await t.test('roles: the identity gets every data-plane role it needs, on the right resource', () => {
     const expected: [string, string][] = [
       [ROLES.webPubSubServiceOwner, 'Microsoft.SignalRService/webPubSub'],
