@@ -8,7 +8,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogLevel } from '@azure/functions';
-import { functions } from '../../src/functions/index.js';
+import { functions, type FunctionDescriptor } from '../../src/functions/index.js';
 import type { NegotiateResponse } from '../../src/functions/negotiate.js';
 import { createRunner } from '../../runner/server.js';
 import { startEmulator, type StartedEmulator } from './emulator.js';
@@ -19,7 +19,16 @@ export interface ChatStackOptions {
   /** Sets WEBPUBSUB_WEBHOOK_KEY and, unless `keyInUrl` is false, puts it in the URL template. */
   readonly webhookKey?: string;
   readonly keyInUrl?: boolean;
+  /**
+   * How long the emulator keeps a dropped reliable session. The client SDK's stop() closes
+   * without a status code, which counts as a drop, so its leave is announced when this ends.
+   */
+  readonly recoveryWindowMs?: number;
+  /** More functions for the runner to serve next to the app's (test pages, for instance). */
+  readonly extraFunctions?: readonly FunctionDescriptor[];
 }
+
+export const TEST_RECOVERY_WINDOW_MS = 500;
 
 export interface ChatStack {
   /** `http://localhost:PORT` of the runner (the chat page and the functions). */
@@ -33,7 +42,7 @@ export interface ChatStack {
 
 export async function startChatStack(options: ChatStackOptions = {}): Promise<ChatStack> {
   const logs: ChatStack['logs'] = [];
-  const runner: Server = createRunner({ functions, log: (level, message) => logs.push({ level, message }) });
+  const runner: Server = createRunner({ functions: [...functions, ...(options.extraFunctions ?? [])], log: (level, message) => logs.push({ level, message }) });
   await new Promise<void>((resolve) => runner.listen(0, '127.0.0.1', resolve));
   const appPort = (runner.address() as AddressInfo).port;
   const appUrl = `http://localhost:${appPort}`;
@@ -42,6 +51,7 @@ export async function startChatStack(options: ChatStackOptions = {}): Promise<Ch
   let emulator: StartedEmulator;
   try {
     emulator = await startEmulator({
+      recoveryWindowMs: options.recoveryWindowMs ?? TEST_RECOVERY_WINDOW_MS,
       hubs: {
         [CHAT_HUB]: {
           eventHandlers: [{ urlTemplate: `${appUrl}/eventhandler${query}`, userEventPattern: '*', systemEvents: ['connect', 'connected', 'disconnected'] }],
