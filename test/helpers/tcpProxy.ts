@@ -13,12 +13,19 @@ export interface TcpProxy {
   readonly size: number;
   /** Drops every relayed connection without a goodbye. */
   cut(): void;
+  /** While on, new connections are reset as soon as they arrive (the target looks unreachable). */
+  refuse(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let refusing = false;
   const server = createServer((client) => {
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = connect(targetPort, targetHost);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -48,6 +55,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return pairs.size;
     },
     cut,
+    refuse(on) {
+      refusing = on;
+    },
     async close() {
       cut();
       server.close();
