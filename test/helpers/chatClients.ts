@@ -75,18 +75,21 @@ export async function openSdk(getUrl: () => Promise<string>): Promise<SdkPartici
   client.on('server-message', (event) => {
     inbox.push(event.message.data);
   });
+  let stopped = false;
+  const stoppedEvent = new Promise<void>((resolve) => {
+    client.on('stopped', () => {
+      stopped = true;
+      resolve();
+    });
+  });
   await withTimeout(client.start(), 10_000, 'WebPubSubClient start');
   return {
     client,
     inbox,
     close: async () => {
-      const stopped = new Promise<void>((resolve) => {
-        client.on('stopped', () => {
-          resolve();
-        });
-      });
+      if (stopped) return;
       client.stop();
-      await withTimeout(stopped, 10_000, 'WebPubSubClient stop');
+      await withTimeout(stoppedEvent, 10_000, 'WebPubSubClient stop');
     },
   };
 }
