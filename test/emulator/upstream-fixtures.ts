@@ -100,7 +100,8 @@ export function openRawClient(url: string, protocols: string[] = []): Promise<Ra
         frames,
         closed,
         nextFrame: async (timeoutMs = 3_000) => {
-          await waitUntil(() => frames.length > read, 'a frame', timeoutMs);
+          await waitUntil(() => frames.length > read || socket.readyState === WebSocket.CLOSED, 'a frame', timeoutMs);
+          if (frames.length <= read) throw new Error('the socket closed before another frame arrived');
           return frames[read++]!;
         },
       });
