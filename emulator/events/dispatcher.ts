@@ -47,6 +47,7 @@ export type ClosableEventDispatcher = EventDispatcher & {
 /** Ceiling of the wait between failed validations of a URL (the official emulator's). */
 const MAX_VALIDATION_BACKOFF_MS = 60_000;
 const DEFAULT_VALIDATION_BACKOFF_MS = 1_000;
+const MIN_VALIDATION_BACKOFF_MS = 10;
 
 /** One event on its way: what goes out, and how the answer is read. */
 interface OutgoingEvent {
@@ -75,7 +76,9 @@ export function createEventDispatcher(deps: EventDispatcherDeps): ClosableEventD
     port: deps.port ?? (() => (config.port === 0 ? undefined : config.port)),
     timeoutMs: config.upstream.validationTimeoutMs,
     ttlMs: config.upstream.validationTtlMs,
-    retryBaseMs: config.upstream.retryDelaysMs[0] ?? DEFAULT_VALIDATION_BACKOFF_MS,
+    // Backoff after a refused validation starts at the first retry delay, so tests can shorten it;
+    // never at 0, or a refusing handler would be asked again before every event.
+    retryBaseMs: Math.max(config.upstream.retryDelaysMs[0] ?? DEFAULT_VALIDATION_BACKOFF_MS, MIN_VALIDATION_BACKOFF_MS),
     retryMaxMs: MAX_VALIDATION_BACKOFF_MS,
     closing: closing.signal,
     log,
