@@ -18,11 +18,13 @@ const countingEncoder: FrameEncoder<string> = {
 class FakeClient implements HubClient {
   readonly received: string[] = [];
   readonly closes: string[] = [];
-  constructor(
-    readonly connectionId: string,
-    readonly userId?: string,
-    readonly protocol: string | undefined = 'json.webpubsub.azure.v1',
-  ) {}
+  readonly connectionId: string;
+  readonly userId: string | undefined;
+  readonly protocol = 'json.webpubsub.azure.v1';
+  constructor(connectionId: string, userId?: string) {
+    this.connectionId = connectionId;
+    this.userId = userId;
+  }
   deliver(message: OutgoingMessage): void {
     this.received.push(message.frame(countingEncoder));
   }
