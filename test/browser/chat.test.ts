@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { browserAvailability, launchBrowser, screenshot, type LaunchedBrowser } from '../helpers/browser.js';
-import { startChatStack, type ChatStack } from '../helpers/chatStack.js';
+import { WebPubSubServiceClient } from '@azure/web-pubsub';
+import { CHAT_HUB, startChatStack, type ChatStack } from '../helpers/chatStack.js';
 
 const availability = browserAvailability();
 const TIMEOUT = 15_000;
@@ -93,6 +94,15 @@ void describe('chat page in headless Chromium', { skip: availability.available ?
     } finally {
       await page.close();
     }
+  });
+
+  void it('reconnects by itself when the service drops the connection', async () => {
+    const service = new WebPubSubServiceClient(stack.emulator.connectionString, CHAT_HUB, { allowInsecureConnection: true });
+    await service.closeUserConnections('Alice', { reason: 'test drop' });
+    await alice.locator('#messages .notice', { hasText: 'Reconnected.' }).waitFor({ timeout: TIMEOUT });
+    await alice.locator('#status', { hasText: 'Connected as Alice' }).waitFor({ timeout: TIMEOUT });
+    await send(alice, 'back again');
+    await bob.locator('#messages .message', { hasText: 'back again' }).waitFor({ timeout: TIMEOUT });
   });
 
   void it('announces a closed page as having left', async () => {
