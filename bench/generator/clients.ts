@@ -46,6 +46,8 @@ export interface ClientStats {
   sequenceGaps: number;
   /** Recovery refused by the server; a new session was started instead. */
   recoveryFailures: number;
+  /** Acks with success false for requests nobody waited for (e.g. user events). */
+  failedAcks: number;
 }
 
 export interface RoomClient {
@@ -83,7 +85,7 @@ interface Waiter<T> {
 
 /** A socket and the bookkeeping every protocol shares: which socket is current, deliberate closes. */
 abstract class BaseClient {
-  readonly stats: ClientStats = { redelivered: 0, sequenceGaps: 0, recoveryFailures: 0 };
+  readonly stats: ClientStats = { redelivered: 0, sequenceGaps: 0, recoveryFailures: 0, failedAcks: 0 };
   protected socket: LeanSocket | undefined;
   /** While a reconnect is under way its own failures are handled there, not reported as drops. */
   protected quiet = false;
@@ -198,7 +200,7 @@ abstract class BaseClient {
 
 const WPS_MESSAGE = Buffer.from('"type":"message"');
 
-class WebPubSubClient extends BaseClient implements RoomClient {
+export class WebPubSubClient extends BaseClient implements RoomClient {
   private readonly reliable: boolean;
   private readonly basePath: string;
   private readonly token: string;
@@ -235,14 +237,28 @@ class WebPubSubClient extends BaseClient implements RoomClient {
   }
 
   join(): Promise<void> {
+    return this.joinGroup(ROOM);
+  }
+
+  joinGroup(group: string): Promise<void> {
     const ackId = this.nextAckId++;
     const done = new Promise<void>((resolve, reject) => this.acks.set(ackId, { resolve, reject }));
-    this.send(`{"type":"joinGroup","group":"${ROOM}","ackId":${ackId}}`);
+    this.send(`{"type":"joinGroup","group":${JSON.stringify(group)},"ackId":${ackId}}`);
     return withTimeout(done, `joinGroup ack ${ackId}`);
   }
 
   publish(payload: string): void {
     this.send(`{"type":"sendToGroup","group":"${ROOM}","dataType":"json","data":${payload}}`);
+  }
+
+  /** `data` is JSON text: a string literal for `text`, any JSON for `json`. */
+  sendToGroup(group: string, dataType: 'text' | 'json', data: string): void {
+    this.send(`{"type":"sendToGroup","group":${JSON.stringify(group)},"dataType":"${dataType}","data":${data}}`);
+  }
+
+  /** A user event with an ackId, as @azure/web-pubsub-client sends it; the ack is not awaited. */
+  sendEvent(event: string, dataType: 'text' | 'json', data: string): void {
+    this.send(`{"type":"event","event":"${event}","ackId":${this.nextAckId++},"dataType":"${dataType}","data":${data}}`);
   }
 
   async reconnect(): Promise<{ readonly recovered: boolean }> {
@@ -314,6 +330,7 @@ class WebPubSubClient extends BaseClient implements RoomClient {
     } else if (message.type === 'ack' && typeof message.ackId === 'number') {
       const waiter = this.acks.get(message.ackId);
       this.acks.delete(message.ackId);
+      if (waiter === undefined && message.success !== true && message.error?.name !== 'Duplicate') this.stats.failedAcks += 1;
       if (message.success === true || message.error?.name === 'Duplicate') waiter?.resolve();
       else waiter?.reject(new Error(`ack ${message.ackId}: ${message.error?.name ?? '?'} ${message.error?.message ?? ''}`));
     }

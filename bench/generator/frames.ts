@@ -5,6 +5,7 @@
  */
 
 const SEQ_KEY = Buffer.from('"s":');
+const SEQ_MARKER = Buffer.from('#s=');
 const SEQUENCE_ID_KEY = Buffer.from('"sequenceId":');
 
 /** Where `needle` starts inside data[start..end), or -1. */
@@ -28,9 +29,19 @@ export function readUintAfter(data: Buffer, key: Buffer, start: number, end: num
   return value;
 }
 
-/** The benchmark message number `s` carried in the payload. */
+/**
+ * The benchmark message number: `"s":N` in JSON payloads, or `#s=N` inside chat text (which the
+ * chat path wraps in its own JSON).
+ */
 export function readSeq(data: Buffer, start: number, end: number): number {
-  return readUintAfter(data, SEQ_KEY, start, end);
+  const seq = readUintAfter(data, SEQ_KEY, start, end);
+  return seq >= 0 ? seq : readUintAfter(data, SEQ_MARKER, start, end);
+}
+
+/** Chat text of about `chars` characters carrying message number `seq`. */
+export function makeChatText(seq: number, chars: number): string {
+  const head = `#s=${seq}# `;
+  return head + 'x'.repeat(Math.max(0, chars - head.length));
 }
 
 /** The reliable protocol's `sequenceId`, or -1. */

@@ -3,6 +3,7 @@
  * Every child is registered so that an exit, an error or Ctrl+C stops all of them.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export const SERVER_CPU = 0;
 export const GENERATOR_CPU = 1;
@@ -152,5 +153,20 @@ export function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
       resolve();
     });
     child.kill('SIGTERM');
+  });
+}
+
+/** A port nothing listens on right now (the OS picks it; a tiny race before it is used). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
   });
 }

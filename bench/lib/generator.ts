@@ -8,7 +8,10 @@ import type { FromGenerator, ToGenerator } from '../generator/ipc.js';
 import type { GeneratorJob } from '../generator/main.js';
 
 export interface MarkSample {
+  /** All server processes together. */
   readonly server: ProcSample | undefined;
+  /** Each server process, in the order their pids were given. */
+  readonly servers: readonly (ProcSample | undefined)[];
   readonly generator: ProcSample | undefined;
   readonly cores: CoreTimes | undefined;
 }
@@ -46,9 +49,9 @@ export function runGenerator<R>(job: GeneratorJob, serverPids: readonly number[]
       switch (message.type) {
         case 'mark': {
           // Server first: its numbers are the ones that matter.
-          const server = sumSamples(serverPids.map((pid) => sampleProcess(pid)));
+          const servers = serverPids.map((pid) => sampleProcess(pid));
           const generator = child.pid === undefined ? undefined : sampleProcess(child.pid);
-          marks.set(message.name, { server, generator, cores: sampleCores() });
+          marks.set(message.name, { server: sumSamples(servers), servers, generator, cores: sampleCores() });
           if (message.wait) child.send({ type: 'continue' } satisfies ToGenerator);
           break;
         }

@@ -35,9 +35,16 @@ export interface BenchOptions {
   readonly churnSeconds: number;
   readonly churnEveryS: number;
   readonly churnOfflineS: number;
-  /** M4 rates (messages/s) and the chat's size. */
+  /** Chat path: fan-out rates (messages/s, each to every client) and the chat's size. */
   readonly chatRates: readonly number[];
   readonly chatClients: number;
+  /** M4 echo rates (events/s). */
+  readonly echoRates: readonly number[];
+  readonly chatRuns: number;
+  readonly chatWarmupS: number;
+  readonly chatMeasureS: number;
+  /** Phases whose fan-out exceeds what one core can deliver run alone and shorter. */
+  readonly overloadMeasureS: number;
 }
 
 const DEFAULTS: BenchOptions = {
@@ -65,6 +72,11 @@ const DEFAULTS: BenchOptions = {
   churnOfflineS: 2,
   chatRates: [100, 1000],
   chatClients: 1000,
+  echoRates: [100, 1000, 5000, 10_000],
+  chatRuns: 1,
+  chatWarmupS: 5,
+  chatMeasureS: 20,
+  overloadMeasureS: 10,
 };
 
 const QUICK: Partial<BenchOptions> = {
@@ -81,6 +93,12 @@ const QUICK: Partial<BenchOptions> = {
   churnSeconds: 6,
   churnEveryS: 2.5,
   churnOfflineS: 0.5,
+  chatClients: 200,
+  chatRates: [100],
+  echoRates: [100, 1000],
+  chatWarmupS: 0.5,
+  chatMeasureS: 1.5,
+  overloadMeasureS: 1.5,
 };
 
 export function parseOptions(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -115,6 +133,8 @@ export function parseOptions(argv: readonly string[] = process.argv.slice(2), en
   const steps = list('steps', 'BENCH_STEPS')?.map(Number);
   if (steps?.some((s) => !Number.isFinite(s) || s <= 0) === true) throw new Error('BENCH_STEPS must be a comma list of deliveries/s');
   const chatRates = list('chat-rates', 'BENCH_CHAT_RATES')?.map(Number);
+  const echoRates = list('echo-rates', 'BENCH_ECHO_RATES')?.map(Number);
+  if ([...(chatRates ?? []), ...(echoRates ?? [])].some((r) => !Number.isFinite(r) || r <= 0)) throw new Error('BENCH_CHAT_RATES and BENCH_ECHO_RATES are comma lists of messages/s');
   const writeValue = read('write', 'BENCH_WRITE');
 
   return {
@@ -136,5 +156,10 @@ export function parseOptions(argv: readonly string[] = process.argv.slice(2), en
     churnSeconds: number('churn-seconds', 'BENCH_M5_SECONDS', base.churnSeconds, 1),
     chatRates: chatRates ?? base.chatRates,
     chatClients: Math.round(number('chat-clients', 'BENCH_CHAT_CLIENTS', base.chatClients, 1)),
+    echoRates: echoRates ?? base.echoRates,
+    chatRuns: Math.round(number('chat-runs', 'BENCH_CHAT_RUNS', base.chatRuns, 1)),
+    chatWarmupS: number('chat-warmup', 'BENCH_CHAT_WARMUP_S', base.chatWarmupS),
+    chatMeasureS: number('chat-measure', 'BENCH_CHAT_MEASURE_S', base.chatMeasureS, 0.5),
+    overloadMeasureS: number('overload-measure', 'BENCH_OVERLOAD_MEASURE_S', base.overloadMeasureS, 0.5),
   };
 }

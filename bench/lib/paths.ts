@@ -18,3 +18,4 @@ export const BENCH_DIST = join(DIST, 'bench');
 export const EMULATOR_MAIN = join(DIST, 'emulator', 'main.js');
 export const BENCHMARKS_DOC = join(REPO_ROOT, 'docs', 'benchmarks.md');
 export const README = join(REPO_ROOT, 'README.md');
+export const RUNNER_MAIN = join(DIST, 'runner', 'main.js');
