@@ -4,7 +4,7 @@
  * session. Only name and value are kept; attributes other than expiry do not apply to one
  * connection talking to its handlers.
  */
-import { isToken, isWritableHeaderValue } from './header-value.js';
+import { isToken, isWritableHeaderValue } from './headerValue.js';
 
 /** Bounds what a handler can make the emulator keep and resend. */
 const MAX_COOKIES = 50;

@@ -5,8 +5,8 @@
  * same request, `ce-id` included, so handlers can recognise them.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { MAX_RESPONSE_BODY_BYTES } from './cloud-events.js';
-import { TransportError, type Transport, type UpstreamRequest, type UpstreamResponse } from './http-transport.js';
+import { MAX_RESPONSE_BODY_BYTES } from './cloudEvents.js';
+import { TransportError, type Transport, type UpstreamRequest, type UpstreamResponse } from './httpTransport.js';
 
 /** Why an event's controller was aborted. */
 export type AbortReason = 'timeout' | 'forgotten' | 'closing';

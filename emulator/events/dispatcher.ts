@@ -8,7 +8,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { EmulatorConfig, SystemEvent } from '../config.js';
 import type { Payload } from '../hub/types.js';
 import type { Logger } from '../log.js';
-import { createAbuseProtection } from './abuse-protection.js';
+import { createAbuseProtection } from './abuseProtection.js';
 import {
   CONTENT_TYPE_BY_DATA_TYPE,
   Header,
@@ -16,16 +16,16 @@ import {
   SystemEventType,
   USER_EVENT_TYPE_PREFIX,
   VALIDATE_EVENT,
-} from './cloud-events.js';
-import { createConnectionHeaderCache } from './connection-headers.js';
-import { parseConnectResponse } from './connect-response.js';
+} from './cloudEvents.js';
+import { createConnectionHeaderCache } from './connectionHeaders.js';
+import { parseConnectResponse } from './connectResponse.js';
 import { cookieHeader, storeCookies } from './cookies.js';
 import { deliver, type AbortReason, type DeliveryResult } from './delivery.js';
-import { createHandlerSelector, type SelectedHandler } from './handler-selection.js';
-import { isToken, isWritableHeaderValue, toHeaderValue } from './header-value.js';
-import { createHttpTransport, type UpstreamResponse } from './http-transport.js';
+import { createHandlerSelector, type SelectedHandler } from './handlerSelection.js';
+import { isToken, isWritableHeaderValue, toHeaderValue } from './headerValue.js';
+import { createHttpTransport, type UpstreamResponse } from './httpTransport.js';
 import type { ConnectOutcome, ConnectRequest, EventDispatcher, MultiMap, UpstreamConnection, UserEventOutcome } from './types.js';
-import { parseUserEventResponse } from './user-event-response.js';
+import { parseUserEventResponse } from './userEventResponse.js';
 
 export interface EventDispatcherDeps {
   readonly config: EmulatorConfig;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { UpstreamSettings } from '../../emulator/config.js';
-import { allowsOrigin } from '../../emulator/events/abuse-protection.js';
+import { allowsOrigin } from '../../emulator/events/abuseProtection.js';
 import { createEventDispatcher } from '../../emulator/events/index.js';
 import {
   acceptAll,

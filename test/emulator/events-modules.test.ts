@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { cookieHeader, storeCookies } from '../../emulator/events/cookies.js';
-import { createHandlerSelector, parseUserEventPattern } from '../../emulator/events/handler-selection.js';
-import { toHeaderValue } from '../../emulator/events/header-value.js';
+import { createHandlerSelector, parseUserEventPattern } from '../../emulator/events/handlerSelection.js';
+import { toHeaderValue } from '../../emulator/events/headerValue.js';
 import { signConnectionId } from '../../emulator/events/signature.js';
-import { compileUrlTemplate } from '../../emulator/events/url-template.js';
+import { compileUrlTemplate } from '../../emulator/events/urlTemplate.js';
 import { createEventDispatcher } from '../../emulator/events/index.js';
 import { capturingLogger, handler, testConfig } from './events-fixtures.js';
 

@@ -4,8 +4,8 @@
  * part of a request and depend on nothing that changes per event.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { CE_AWPS_VERSION, CE_SPEC_VERSION, Header, ceSource } from './cloud-events.js';
-import { toHeaderValue } from './header-value.js';
+import { CE_AWPS_VERSION, CE_SPEC_VERSION, Header, ceSource } from './cloudEvents.js';
+import { toHeaderValue } from './headerValue.js';
 import { signConnectionId } from './signature.js';
 import type { UpstreamConnection } from './types.js';
 

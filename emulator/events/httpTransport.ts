@@ -5,7 +5,7 @@
  */
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import type { UpstreamTarget } from './url-template.js';
+import type { UpstreamTarget } from './urlTemplate.js';
 
 export interface UpstreamRequest {
   readonly method: 'POST' | 'OPTIONS' | 'GET';

@@ -5,9 +5,9 @@
  * backoff after failure; until a URL is trusted no event is sent to it.
  */
 import type { Logger } from '../log.js';
-import { CE_AWPS_VERSION, Header } from './cloud-events.js';
-import type { Transport, UpstreamResponse } from './http-transport.js';
-import type { UpstreamTarget } from './url-template.js';
+import { CE_AWPS_VERSION, Header } from './cloudEvents.js';
+import type { Transport, UpstreamResponse } from './httpTransport.js';
+import type { UpstreamTarget } from './urlTemplate.js';
 
 export interface AbuseProtectionOptions {
   readonly transport: Transport;

@@ -4,7 +4,7 @@
  * Everything is compiled once, at start.
  */
 import type { EmulatorConfig, EventHandlerSettings, HubSettings, SystemEvent } from '../config.js';
-import { compileUrlTemplate, type UrlTemplate } from './url-template.js';
+import { compileUrlTemplate, type UrlTemplate } from './urlTemplate.js';
 
 export interface SelectedHandler {
   readonly url: UrlTemplate;

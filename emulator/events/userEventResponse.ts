@@ -2,8 +2,8 @@
  * What a user-event handler answered with 2xx, turned into the reply for the sender: the body
  * (when non-empty) typed by its media type, plus `x-webpubsub-metadata-*` headers as metadata.
  */
-import { Header, dataTypeOfReply } from './cloud-events.js';
-import type { UpstreamResponse } from './http-transport.js';
+import { Header, dataTypeOfReply } from './cloudEvents.js';
+import type { UpstreamResponse } from './httpTransport.js';
 import type { UserEventOutcome } from './types.js';
 
 const METADATA_PREFIX = Header.metadataPrefix;
