@@ -57,19 +57,27 @@ function readPorts(): { appPort: number; emulatorPort: number } {
   return { appPort, emulatorPort };
 }
 
-/** Fails early, and clearly, when something already listens on a port we need. */
+/**
+ * Fails early, and clearly, when something already listens on a port we need. `localhost` may
+ * mean 127.0.0.1 or ::1 to a browser, so both are probed: a server on either would take some of
+ * the traffic meant for us.
+ */
 async function assertPortFree(port: number, what: string, flag: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new StartError(`Port ${port} (${what}) is already in use: is another npm start, func start or emulator running? Stop it, or choose another port with npm start -- --${flag} <port>.`)
-          : error,
-      );
+  for (const address of ['127.0.0.1', '::1']) {
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') {
+          reject(new StartError(`Port ${port} (${what}) is already in use: is another npm start, func start or emulator running? Stop it, or choose another port with npm start -- --${flag} <port>.`));
+        } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT') {
+          resolve(); // no IPv6 here: nothing can listen there either
+        } else {
+          reject(error);
+        }
+      });
+      probe.listen(port, address, () => probe.close(() => { resolve(); }));
     });
-    probe.listen(port, 'localhost', () => probe.close(() => { resolve(); }));
-  });
+  }
 }
 
 function startChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): Child {

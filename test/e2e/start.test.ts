@@ -7,13 +7,27 @@ import { withTimeout } from '../helpers/waitFor.js';
 
 const START = new URL('../../scripts/start.js', import.meta.url).pathname;
 
-/** A port that was free a moment ago (the script needs fixed ports, like npm start's defaults). */
+/**
+ * A port that is free now, below the ephemeral range (32768 and up on Linux): servers that other
+ * tests start on port 0 get ephemeral ports, so they cannot take it before the script binds it.
+ */
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => {
+        resolve(false);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        resolve(true);
+      });
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 interface Started {
