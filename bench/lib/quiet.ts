@@ -14,17 +14,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until every core is below QUIET_PCT busy for one second (at most three minutes). */
+/** How often a disturbed run is tried before its numbers are kept (and flagged). */
+export const ATTEMPTS = 4;
+
+/** Waits until every core is below QUIET_PCT busy for two seconds in a row (at most three minutes). */
 export async function waitForQuiet(log: (line: string) => void): Promise<void> {
   const started = performance.now();
   let reported = false;
+  let quietSeconds = 0;
   for (;;) {
     const from = sampleCores();
     await sleep(1000);
     const to = sampleCores();
     if (from === undefined || to === undefined) return;
     const busiest = Math.max(...othersPercent(from, to, []));
-    if (busiest < QUIET_PCT) return;
+    quietSeconds = busiest < QUIET_PCT ? quietSeconds + 1 : 0;
+    if (quietSeconds >= 2) return;
+    if (busiest < QUIET_PCT) continue;
     if (performance.now() - started > MAX_WAIT_MS) {
       log(`    the machine stayed busy (a core at ${busiest.toFixed(0)}% from other processes); running anyway, the run will be flagged`);
       return;

@@ -13,7 +13,7 @@ import { Histogram } from '../lib/histogram.js';
 import type { BenchOptions } from '../lib/options.js';
 import { BENCH_DIST, EMULATOR_MAIN, RUNNER_MAIN } from '../lib/paths.js';
 import { cpuPercent } from '../lib/proc.js';
-import { waitForQuiet } from '../lib/quiet.js';
+import { ATTEMPTS, waitForQuiet } from '../lib/quiet.js';
 import { table } from '../lib/report.js';
 import { fmt, kilo, percent, thousands } from '../lib/stats.js';
 import { DEFAULT_ACCESS_KEY } from '../lib/token.js';
@@ -152,14 +152,14 @@ function processCpu(index: number, from: MarkSample | undefined, to: MarkSample 
   return { pct: cpuPercent(a, b), us: b.cpuUs - a.cpuUs };
 }
 
-/** One session; repeated (up to three attempts) while other processes disturb any of its phases. */
+/** One session; repeated (a few attempts) while other processes disturb any of its phases. */
 export async function runSession(session: Session, options: BenchOptions): Promise<SessionOutcome> {
   let outcome: SessionOutcome | undefined;
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     outcome = await sessionAttempt(session, options);
     const noisy = outcome.rows.filter((r) => r.noisy);
     if (outcome.error !== undefined || noisy.length === 0) return outcome;
-    if (attempt < 3) log(`    other processes disturbed ${noisy.length} phase(s) (up to ${fmt(Math.max(...noisy.map((r) => r.othersPct)), 0)}% of a core); repeating the session`);
+    if (attempt < ATTEMPTS) log(`    other processes disturbed ${noisy.length} phase(s) (up to ${fmt(Math.max(...noisy.map((r) => r.othersPct)), 0)}% of a core); repeating the session`);
   }
   return outcome!;
 }

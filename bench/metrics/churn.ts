@@ -6,7 +6,7 @@ import { table } from '../lib/report.js';
 import { fmt, percent, spread, thousands } from '../lib/stats.js';
 import { CHURN_VARIANTS, endpointOf, startSystem, type Variant } from '../lib/systems.js';
 import type { ChurnJob, ChurnResult } from '../generator/churn.js';
-import { waitForQuiet } from '../lib/quiet.js';
+import { NOISE_LIMIT_PCT, waitForQuiet } from '../lib/quiet.js';
 import { errorText, GENERATOR_CPU_LIMIT, log, usageBetween } from './common.js';
 
 export interface ChurnRun {
@@ -96,7 +96,7 @@ export function m5Table(runs: readonly ChurnRun[], options: BenchOptions): strin
       replay.count === 0 ? 'none' : `${seconds(replay.quantile(0.5))} / ${seconds(replay.quantile(0.99))} / ${seconds(replay.max)}`,
       catchUp.count === 0 ? 'none' : `${fmt(catchUp.quantile(0.5) / 1000, 0)} / ${fmt(catchUp.quantile(0.99) / 1000, 0)} / ${fmt(catchUp.max / 1000, 0)}`,
       thousands(results.reduce((s, r) => s + r.redelivered, 0)),
-      spread(mine.map((r) => r.generatorCpuPct), 0) + (invalid > 0 ? ' INVALID' : ''),
+      spread(mine.map((r) => r.generatorCpuPct), 0) + (invalid > 0 ? ' INVALID' : '') + (mine.some((r) => r.othersPct > NOISE_LIMIT_PCT) ? ` NOISY (others up to ${fmt(Math.max(...mine.map((r) => r.othersPct)), 0)}%)` : ''),
       String(mine.length),
     ];
   });

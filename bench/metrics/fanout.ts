@@ -8,7 +8,7 @@ import { table } from '../lib/report.js';
 import { fmt, kilo, median, percent, spread, thousands } from '../lib/stats.js';
 import { endpointOf, FANOUT_VARIANTS, startSystem, type Variant } from '../lib/systems.js';
 import type { FanoutJob, FanoutResult } from '../generator/fanout.js';
-import { NOISE_LIMIT_PCT, waitForQuiet } from '../lib/quiet.js';
+import { ATTEMPTS, NOISE_LIMIT_PCT, waitForQuiet } from '../lib/quiet.js';
 import { errorText, GENERATOR_CPU_LIMIT, isNoisy, log, usageBetween } from './common.js';
 
 export interface FanoutRun {
@@ -31,9 +31,7 @@ export interface FanoutRun {
   readonly error?: string;
 }
 
-const ATTEMPTS = 3;
-
-/** One run; repeated (up to three attempts) while other processes disturb it. */
+/** One run; repeated (a few attempts) while other processes disturb it. */
 export async function fanoutRun(variant: Variant, deliveriesPerS: number, warmupS: number, measureS: number, options: BenchOptions, nodeArgs: readonly string[] = []): Promise<FanoutRun> {
   let run: FanoutRun | undefined;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {

@@ -5,7 +5,7 @@ import { table } from '../lib/report.js';
 import { fmt, spread, thousands } from '../lib/stats.js';
 import { endpointOf, IDLE_VARIANTS, startSystem } from '../lib/systems.js';
 import type { IdleJob, IdleResult } from '../generator/idle.js';
-import { waitForQuiet } from '../lib/quiet.js';
+import { ATTEMPTS, waitForQuiet } from '../lib/quiet.js';
 import { errorText, GENERATOR_CPU_LIMIT, isNoisy, log, usageBetween } from './common.js';
 
 export interface IdleRun {
@@ -26,14 +26,14 @@ export interface IdleRun {
 
 const WARM_CONNECTIONS = 100;
 
-/** One run; repeated (up to three attempts) while other processes disturb it. */
+/** One run; repeated (a few attempts) while other processes disturb it. */
 export async function idleRun(system: SystemName, options: BenchOptions): Promise<IdleRun> {
   let run: IdleRun | undefined;
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     await waitForQuiet(log);
     run = await idleAttempt(system, options);
     if (!run.noisy || run.error !== undefined) return run;
-    if (attempt < 3) log(`    other processes took ${fmt(run.othersPct, 0)}% of a core during the run; repeating it`);
+    if (attempt < ATTEMPTS) log(`    other processes took ${fmt(run.othersPct, 0)}% of a core during the run; repeating it`);
   }
   return run!;
 }
@@ -68,8 +68,9 @@ async function idleAttempt(system: SystemName, options: BenchOptions): Promise<I
       warm: WARM_CONNECTIONS,
       connections: options.idleConnections,
       concurrency: 100,
-      // ~28k ephemeral ports per source address; stay well below.
-      sourceAddresses: Math.max(1, Math.ceil((options.idleConnections + WARM_CONNECTIONS) / 10_000)),
+      // ~28k ephemeral ports per source address. Binding a source address makes the kernel search
+      // for a free port on every connect (slow with many in use), so only do it when needed.
+      sourceAddresses: Math.max(1, Math.ceil((options.idleConnections + WARM_CONNECTIONS) / 20_000)),
       settleS: options.idleSettleS,
     };
     const { result, marks } = await runGenerator<IdleResult>(job, [server.pid], 300_000);
