@@ -15,21 +15,41 @@ import type {
 /** The reason clients and the upstream see when REST closes a connection without one. */
 export const DEFAULT_CLOSE_REASON = 'Closed by REST API.';
 
-/** A connection as the hub tracks it: what filters see, plus its client and permissions. */
+/** Shared by every member in no group; replaced by a member's own set on its first join. */
+const NO_GROUPS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * A connection as the hub tracks it: what filters see, plus its client and permissions. Idle
+ * connections are the common case, so the group set and permissions are allocated only when used.
+ */
 class Member implements ConnectionInfo, GroupMember {
   readonly connectionId: string;
   readonly userId: string | undefined;
   readonly protocol: string | undefined;
-  readonly groups = new Set<string>();
+  groups: ReadonlySet<string> = NO_GROUPS;
   readonly client: HubClient;
-  readonly permissions: Permissions;
+  private grants: Permissions | undefined;
 
-  constructor(client: HubClient, permissions: Permissions) {
+  constructor(client: HubClient, roles: readonly string[]) {
     this.client = client;
     this.connectionId = client.connectionId;
     this.userId = client.userId;
     this.protocol = client.protocol;
-    this.permissions = permissions;
+    if (roles.length > 0) this.grants = Permissions.fromRoles(roles);
+  }
+
+  get permissions(): Permissions {
+    return (this.grants ??= new Permissions());
+  }
+
+  hasPermission(permission: Permission, group: string | undefined): boolean {
+    return this.grants?.has(permission, group) ?? false;
+  }
+
+  /** The member's own, mutable group set. */
+  ownGroups(): Set<string> {
+    if (this.groups === NO_GROUPS) this.groups = new Set<string>();
+    return this.groups as Set<string>;
   }
 }
 
@@ -48,12 +68,18 @@ export interface LocalHub extends Hub {
  */
 export function createHub(name: string): LocalHub {
   const connections = new Map<string, Member>();
-  const users = new Map<string, Set<Member>>();
+  /** A user's only connection, or a set once there are several (most users have one). */
+  const users = new Map<string, Member | Set<Member>>();
+
+  function connectionsOf(userId: string): Iterable<Member> | undefined {
+    const entry = users.get(userId);
+    return entry instanceof Member ? [entry] : entry;
+  }
   const groups = new Map<string, Map<string, Member>>();
 
   function join(member: Member, group: string): void {
     if (member.groups.has(group)) return;
-    member.groups.add(group);
+    member.ownGroups().add(group);
     let members = groups.get(group);
     if (members === undefined) {
       members = new Map();
@@ -63,7 +89,8 @@ export function createHub(name: string): LocalHub {
   }
 
   function leave(member: Member, group: string): void {
-    if (!member.groups.delete(group)) return;
+    if (!member.groups.has(group)) return;
+    member.ownGroups().delete(group);
     const members = groups.get(group);
     if (members === undefined) return;
     members.delete(member.connectionId);
@@ -107,16 +134,14 @@ export function createHub(name: string): LocalHub {
     },
 
     addConnection(client, roles) {
-      const member = new Member(client, Permissions.fromRoles(roles));
+      const member = new Member(client, roles);
       connections.set(member.connectionId, member);
-      if (member.userId !== undefined) {
-        let mine = users.get(member.userId);
-        if (mine === undefined) {
-          mine = new Set();
-          users.set(member.userId, mine);
-        }
-        mine.add(member);
-      }
+      const { userId } = member;
+      if (userId === undefined) return;
+      const entry = users.get(userId);
+      if (entry === undefined) users.set(userId, member);
+      else if (entry instanceof Member) users.set(userId, new Set([entry, member]));
+      else entry.add(member);
     },
 
     removeConnection(connectionId) {
@@ -124,10 +149,14 @@ export function createHub(name: string): LocalHub {
       if (member === undefined) return;
       leaveAll(member);
       connections.delete(connectionId);
-      if (member.userId !== undefined) {
-        const mine = users.get(member.userId);
-        mine?.delete(member);
-        if (mine?.size === 0) users.delete(member.userId);
+      const { userId } = member;
+      if (userId === undefined) return;
+      const entry = users.get(userId);
+      if (entry === member) {
+        users.delete(userId);
+      } else if (entry instanceof Set) {
+        entry.delete(member);
+        if (entry.size === 1) users.set(userId, entry.values().next().value as Member);
       }
     },
 
@@ -135,7 +164,7 @@ export function createHub(name: string): LocalHub {
       fanOut(connections.values(), message, options);
     },
     sendToUser(userId, message, options) {
-      const mine = users.get(userId);
+      const mine = connectionsOf(userId);
       if (mine !== undefined) fanOut(mine, message, options);
     },
     sendToConnection(connectionId, message) {
@@ -157,7 +186,7 @@ export function createHub(name: string): LocalHub {
       closeMembers(connections.values(), options);
     },
     closeUser(userId, options) {
-      closeMembers(users.get(userId), options);
+      closeMembers(connectionsOf(userId), options);
     },
     closeGroup(group, options) {
       closeMembers(groups.get(group)?.values(), options);
@@ -178,16 +207,16 @@ export function createHub(name: string): LocalHub {
       if (member !== undefined) leaveAll(member);
     },
     addUserToGroup(group, userId) {
-      const mine = users.get(userId);
+      const mine = connectionsOf(userId);
       if (mine === undefined) return false;
       for (const member of mine) join(member, group);
       return true;
     },
     removeUserFromGroup(group, userId) {
-      for (const member of users.get(userId) ?? []) leave(member, group);
+      for (const member of connectionsOf(userId) ?? []) leave(member, group);
     },
     removeUserFromAllGroups(userId) {
-      for (const member of users.get(userId) ?? []) leaveAll(member);
+      for (const member of connectionsOf(userId) ?? []) leaveAll(member);
     },
     addConnectionsToGroups(names, filter) {
       for (const member of selected(filter)) for (const group of names) join(member, group);
@@ -211,7 +240,7 @@ export function createHub(name: string): LocalHub {
       connections.get(connectionId)?.permissions.revoke(permission, targetName);
     },
     hasPermission(connectionId, permission, targetName) {
-      return connections.get(connectionId)?.permissions.has(permission, targetName) ?? false;
+      return connections.get(connectionId)?.hasPermission(permission, targetName) ?? false;
     },
   };
 }

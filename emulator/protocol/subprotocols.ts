@@ -15,6 +15,11 @@ export function isSupportedSubprotocol(name: string): boolean {
   return SUPPORTED_SUBPROTOCOLS.includes(name);
 }
 
+/** The constant for a supported name, so connections share one string instead of each keeping the header's copy. */
+export function canonicalSubprotocol(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : (SUPPORTED_SUBPROTOCOLS.find((supported) => supported === name) ?? name);
+}
+
 export function isReliableSubprotocol(name: string | undefined): boolean {
   return name === Subprotocol.JsonReliable || name === Subprotocol.ProtobufReliable;
 }

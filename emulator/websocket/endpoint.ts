@@ -2,7 +2,6 @@
  * The client endpoint's WebSocket edge: takes upgrade requests, asks the upstream `connect`
  * handler, completes the handshake with `ws`, and bridges each socket to its `Session`.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -14,13 +13,15 @@ import type { LocalHubRegistry } from '../hub/registry.js';
 import type { Logger } from '../log.js';
 import { CloseCode, limitCloseReason } from '../protocol/closeCodes.js';
 import { isValidGroupName, isValidUserId } from '../protocol/names.js';
-import { isSupportedSubprotocol } from '../protocol/subprotocols.js';
+import { canonicalSubprotocol, isSupportedSubprotocol } from '../protocol/subprotocols.js';
 import { rejectUpgrade } from '../respond.js';
 import { codecFor, type EncodedFrame } from './codecs.js';
+import { createConnectionIdGenerator } from './connectionIds.js';
 import { readUpgradeRequest, type UpgradeDecision } from './handshake.js';
 import { KeepAlive } from './keepAlive.js';
 import { DEFAULT_OUTBOX_MAX_BYTES, DEFAULT_OUTBOX_MAX_MESSAGES } from './outbox.js';
-import { Session, type ClientSocket, type SessionLimits, type SessionUpstream } from './session.js';
+import { Session, type ClientSocket, type SessionLimits } from './session.js';
+import { ConnectionUpstream } from './upstreamConnection.js';
 
 /** The service keeps a dropped reliable session for 30 seconds. */
 export const DEFAULT_RECOVERY_WINDOW_MS = 30_000;
@@ -53,6 +54,38 @@ const BINARY = { binary: true } as const;
 const TEXT_FIRST = { binary: false, fin: false } as const;
 const BINARY_FIRST = { binary: true, fin: false } as const;
 
+/** The session's view of a `ws` socket; methods live on the prototype, not in per-socket closures. */
+class WsClientSocket implements ClientSocket {
+  private readonly ws: WebSocket;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+  }
+
+  send(frame: EncodedFrame, binary: boolean): void {
+    const { ws } = this;
+    if (ws.readyState !== ws.OPEN) return;
+    if (Buffer.isBuffer(frame)) {
+      ws.send(frame, binary ? BINARY : TEXT);
+    } else {
+      ws.send(frame[0], binary ? BINARY_FIRST : TEXT_FIRST);
+      ws.send(frame[1], binary ? BINARY : TEXT);
+    }
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
 type Settled =
   | { readonly ok: true; readonly userId: string | undefined; readonly roles: readonly string[]; readonly groups: readonly string[]; readonly subprotocol: string | undefined }
   | { readonly ok: false; readonly reason: string };
@@ -64,6 +97,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
   /** Raw sockets waiting on the upstream `connect` answer. */
   const pending = new Set<Duplex>();
   const keepAlive = new KeepAlive();
+  const nextConnectionId = createConnectionIdGenerator();
   const chosenSubprotocol = new WeakMap<IncomingMessage, string | false>();
   const limits: SessionLimits = {
     recoveryWindowMs: deps.recoveryWindowMs,
@@ -72,6 +106,10 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     maxSocketBufferBytes: 16 * 1024 * 1024,
   };
   let closing = false;
+  /** Until `ws` takes the socket over, a reset during the handshake must not go unhandled. */
+  const onHandshakeSocketError = (error: Error): void => {
+    log.debug(`client socket error during the handshake: ${error.message}`);
+  };
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -87,33 +125,13 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     chosenSubprotocol.set(req, subprotocol ?? false);
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      ws.once('close', () => sockets.delete(ws));
       onOpen(ws);
     });
   }
 
   /** Connects a `ws` socket to a session through the `ClientSocket` the session knows. */
   function bridge(ws: WebSocket, session: Session, keepAliveSeconds: number): ClientSocket {
-    const socket: ClientSocket = {
-      send(frame: EncodedFrame, binary: boolean) {
-        if (ws.readyState !== ws.OPEN) return;
-        if (Buffer.isBuffer(frame)) {
-          ws.send(frame, binary ? BINARY : TEXT);
-        } else {
-          ws.send(frame[0], binary ? BINARY_FIRST : TEXT_FIRST);
-          ws.send(frame[1], binary ? BINARY : TEXT);
-        }
-      },
-      close: (code, reason) => {
-        ws.close(code, reason);
-      },
-      terminate: () => {
-        ws.terminate();
-      },
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
+    const socket = new WsClientSocket(ws);
     const liveness = keepAlive.track(ws, keepAliveSeconds * 1000);
     ws.on('message', (data, isBinary) => {
       liveness.alive = true;
@@ -122,15 +140,13 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     ws.on('pong', () => {
       liveness.alive = true;
     });
-    ws.on('ping', () => {
-      liveness.alive = true;
-    });
     ws.on('error', (error) => {
       // Frame-level violations (too big, bad UTF-8, bad opcode): `ws` is already closing the socket.
       log.debug(`connection ${session.connectionId}: ${error.message}`);
       session.socketFailed(socket, error.message);
     });
     ws.on('close', (code, reason) => {
+      sockets.delete(ws);
       keepAlive.untrack(liveness);
       session.socketClosed(socket, code, reason.toString('utf8'));
     });
@@ -139,7 +155,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
 
   function reconnectionTokenFor(connectionId: string): string {
     const now = Math.floor(Date.now() / 1000);
-    return signJwt({ aud: connectionId, iat: now, exp: now + RECONNECTION_TOKEN_LIFETIME_SECONDS, jti: randomBytes(8).toString('hex') }, config.accessKeys[0] ?? '');
+    return signJwt({ aud: connectionId, iat: now, exp: now + RECONNECTION_TOKEN_LIFETIME_SECONDS }, config.accessKeys[0] ?? '');
   }
 
   function recover(req: IncomingMessage, socket: Duplex, head: Buffer, decision: Extract<UpgradeDecision, { kind: 'recover' }>): void {
@@ -158,17 +174,19 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
       log.debug(`recovery of ${decision.connectionId} refused: ${failure ?? ''}`);
       const echo = decision.offered.find(isSupportedSubprotocol) ?? decision.offered[0];
       complete(req, socket, head, echo, (ws) => {
+        ws.once('close', () => sockets.delete(ws));
         ws.close(CloseCode.PolicyViolation, limitCloseReason(failure ?? ''));
       });
       return;
     }
     session.reserve();
-    let opened = false;
-    socket.once('close', () => {
-      if (!opened) session.release();
-    });
+    const onEarlyClose = (): void => {
+      session.release();
+    };
+    socket.once('close', onEarlyClose);
     complete(req, socket, head, session.protocol, (ws) => {
-      opened = true;
+      socket.off('close', onEarlyClose);
+      socket.off('error', onHandshakeSocketError);
       session.resume(bridge(ws, session, hubSettingsOf(config, session.hub.name).keepAliveIntervalSeconds));
     });
   }
@@ -180,15 +198,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
       return;
     }
     const hub = hubs.get(decision.hub);
-    const upstream: SessionUpstream & { subprotocol: string | undefined } = {
-      hub: hub.name,
-      connectionId: randomBytes(16).toString('base64url'),
-      userId: identity.userId,
-      subprotocol: undefined,
-      connectionState: undefined,
-      cookies: new Map(),
-      nextEventId: 0,
-    };
+    const upstream = new ConnectionUpstream(hub.name, nextConnectionId(), identity.userId);
 
     let gone = false;
     const onGone = (): void => {
@@ -227,13 +237,15 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     upstream.subprotocol = settled.subprotocol;
     const codec = codecFor(settled.subprotocol);
 
-    let opened = false;
-    socket.once('close', () => {
-      if (!opened) dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
-    });
+    const onEarlyClose = (): void => {
+      dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
+    };
+    socket.once('close', onEarlyClose);
     complete(req, socket, head, settled.subprotocol, (ws) => {
-      opened = true;
+      socket.off('close', onEarlyClose);
+      socket.off('error', onHandshakeSocketError);
       if (closing) {
+        ws.once('close', () => sockets.delete(ws));
         ws.close(CloseCode.GoingAway, SHUTDOWN_REASON);
         dispatcher.disconnected(upstream, SHUTDOWN_REASON);
         return;
@@ -257,9 +269,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
 
   return {
     handleUpgrade(req, socket, head, url) {
-      socket.on('error', (error) => {
-        log.debug(`client socket error: ${error.message}`);
-      });
+      socket.on('error', onHandshakeSocketError);
       if (closing) {
         rejectUpgrade(socket, 503, SHUTDOWN_REASON);
         return;
@@ -320,6 +330,6 @@ function settle(identity: ClientIdentity, outcome: Exclude<ConnectOutcome, { kin
     userId,
     roles: accepted?.roles ?? identity.roles,
     groups,
-    subprotocol: accepted?.subprotocol ?? offered.find(isSupportedSubprotocol),
+    subprotocol: accepted?.subprotocol ?? canonicalSubprotocol(offered.find(isSupportedSubprotocol)),
   };
 }

@@ -15,7 +15,8 @@ export interface OutboxLimits {
 
 export class ReliableOutbox {
   private readonly limits: OutboxLimits;
-  private frames: Buffer[] = [];
+  /** Allocated on the first message: most reliable connections sit idle. */
+  private frames: Buffer[] | undefined;
   /** Index in `frames` of the oldest un-acked frame, whose sequence id is `firstSequenceId`. */
   private head = 0;
   private firstSequenceId = 1;
@@ -26,13 +27,13 @@ export class ReliableOutbox {
   }
 
   get pending(): number {
-    return this.frames.length - this.head;
+    return (this.frames?.length ?? 0) - this.head;
   }
 
   /** The sequence id of the appended frame, or undefined when the buffer would overflow. */
   push(frame: Buffer): number | undefined {
     if (this.pending >= this.limits.maxMessages || this.bytes + frame.length > this.limits.maxBytes) return undefined;
-    this.frames.push(frame);
+    (this.frames ??= []).push(frame);
     this.bytes += frame.length;
     return this.firstSequenceId + this.pending - 1;
   }
@@ -40,21 +41,23 @@ export class ReliableOutbox {
   /** Releases every frame up to `sequenceId` (acks beyond the last sent release everything). */
   ack(sequenceId: number): void {
     const release = Math.min(sequenceId - this.firstSequenceId + 1, this.pending);
-    if (release <= 0) return;
-    for (let i = this.head; i < this.head + release; i++) this.bytes -= (this.frames[i] as Buffer).length;
+    const frames = this.frames;
+    if (release <= 0 || frames === undefined) return;
+    for (let i = this.head; i < this.head + release; i++) this.bytes -= (frames[i] as Buffer).length;
     this.head += release;
     this.firstSequenceId += release;
-    if (this.head === this.frames.length) {
-      this.frames = [];
+    if (this.head === frames.length) {
+      this.frames = undefined;
       this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
-      this.frames = this.frames.slice(this.head);
+    } else if (this.head >= 1024 && this.head * 2 >= frames.length) {
+      this.frames = frames.slice(this.head);
       this.head = 0;
     }
   }
 
   /** Calls `send` for every un-acked frame, oldest first, with its original sequence id. */
   replay(send: (frame: Buffer, sequenceId: number) => void): void {
-    for (let i = this.head; i < this.frames.length; i++) send(this.frames[i] as Buffer, this.firstSequenceId + i - this.head);
+    const frames = this.frames ?? [];
+    for (let i = this.head; i < frames.length; i++) send(frames[i] as Buffer, this.firstSequenceId + i - this.head);
   }
 }

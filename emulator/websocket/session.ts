@@ -5,7 +5,7 @@
  * de-duplication, sequence numbers, replay, closing. It never touches `ws`; the endpoint hands it
  * a `ClientSocket`.
  */
-import type { EventDispatcher, UpstreamConnection } from '../events/types.js';
+import type { EventDispatcher } from '../events/types.js';
 import type { HubClient } from '../hub/client.js';
 import type { LocalHub } from '../hub/hub.js';
 import type { OutgoingMessage } from '../hub/outgoing.js';
@@ -23,6 +23,7 @@ import { isValidEventName, isValidGroupName } from '../protocol/names.js';
 import { AckIdMemory } from './ackIds.js';
 import type { Codec, EncodedFrame } from './codecs.js';
 import { ReliableOutbox, type OutboxLimits } from './outbox.js';
+import type { ConnectionUpstream } from './upstreamConnection.js';
 
 /** What a session needs from the socket it is attached to. */
 export interface ClientSocket {
@@ -45,14 +46,12 @@ export interface SessionLimits {
   readonly maxSocketBufferBytes: number;
 }
 
-/** The upstream view of the connection, mutable where the dispatcher updates it. */
-export type SessionUpstream = UpstreamConnection & { userId: string | undefined };
 
 export interface SessionInit {
   readonly hub: LocalHub;
   readonly dispatcher: EventDispatcher;
   readonly log: Logger;
-  readonly upstream: SessionUpstream;
+  readonly upstream: ConnectionUpstream;
   /** Undefined for raw WebSocket clients. */
   readonly codec: Codec | undefined;
   /** The subprotocol as negotiated (may be a custom one for raw clients). */
@@ -75,7 +74,7 @@ const INTERNAL_ERROR_REASON = 'Internal server error';
 
 export class Session implements HubClient {
   readonly connectionId: string;
-  readonly upstream: SessionUpstream;
+  readonly upstream: ConnectionUpstream;
   readonly hub: LocalHub;
   readonly codec: Codec | undefined;
   readonly protocol: string | undefined;
