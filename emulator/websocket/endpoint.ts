@@ -203,6 +203,8 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     let gone = false;
     const onGone = (): void => {
       gone = true;
+      // Nobody is left to answer: cancel the pending request.
+      dispatcher.forget(upstream.connectionId);
     };
     socket.once('close', onGone);
     pending.add(socket);
@@ -221,16 +223,19 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
       rejectUpgrade(socket, outcome.status >= 400 && outcome.status <= 599 ? outcome.status : 500);
       return;
     }
+    // A handler that accepted the connection hears `disconnected` for it whatever happens next;
+    // without a `connect` handler nobody upstream knows of a connection that never opened.
+    const accepted = outcome.kind === 'accepted';
     if (gone || closing) {
       socket.destroy();
-      dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
+      if (accepted) dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
       return;
     }
     const settled = settle(identity, outcome, decision.offered);
     if (!settled.ok) {
+      // Refused like any other bad `connect` answer: no `connected`, no `disconnected`.
       log.warn(`connect of ${upstream.connectionId}: ${settled.reason}`);
       rejectUpgrade(socket, 500);
-      dispatcher.disconnected(upstream, settled.reason);
       return;
     }
     upstream.userId = settled.userId;
@@ -238,7 +243,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     const codec = codecFor(settled.subprotocol);
 
     const onEarlyClose = (): void => {
-      dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
+      if (accepted) dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
     };
     socket.once('close', onEarlyClose);
     complete(req, socket, head, settled.subprotocol, (ws) => {

@@ -106,6 +106,32 @@ void describe('client endpoint with an event handler', () => {
       }
     });
 
+    void it('opens nothing for a client that leaves while connect is pending', async () => {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      upstream.respondWith(async (request) => {
+        if (request.event === 'connect' && request.headers['ce-userid'] === 'leaver') await gate;
+        return { status: request.event === 'connect' ? 204 : 200 };
+      });
+      const leaver = new WebSocket(wsUrl('chat', tokenQuery('chat', { sub: 'leaver' })), JSON_PROTOCOL);
+      leaver.on('error', () => undefined);
+      await upstream.requests.next((request) => request.event === 'connect' && request.headers['ce-userid'] === 'leaver', 'the pending connect');
+      leaver.terminate();
+      release();
+      const barrier = await open(wsUrl('chat', tokenQuery('chat', { sub: 'after-leaver' })), JSON_PROTOCOL);
+      const { connectionId } = await barrier.next((frame) => frame.event === 'connected');
+      await eventFor('connected', connectionId);
+      assert.equal(emulator.hubs.get('chat').userExists('leaver'), false);
+      // Depending on whether the handler answered before the emulator saw the client go, the
+      // handler hears `disconnected` for the connection it accepted, or nothing more; never `connected`.
+      const events = upstream.requests.received.filter((request) => request.headers['ce-userid'] === 'leaver').map((request) => request.event);
+      assert.equal(events.includes('connected'), false, events.join());
+      assert.ok(events.filter((event) => event === 'disconnected').length <= 1, events.join());
+      await barrier.close();
+    });
+
     void it('answers 500 when the handler names a user id that cannot be sent in a header', async () => {
       upstream.respondWith((request) => (request.event === 'connect' ? { status: 200, body: JSON.stringify({ userId: 'a\r\nb' }) } : { status: 200 }));
       assert.equal(await upgradeStatus(wsUrl('lazy')), 500);
