@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { EmulatorConfig } from './config.js';
+import type { LogLevel } from './log.js';
 import {
   Problems,
   checkAccessKeys,
@@ -15,7 +16,7 @@ import {
 } from './configInput.js';
 
 export type CommandLine =
-  | { readonly kind: 'run'; readonly config: EmulatorConfig }
+  | { readonly kind: 'run'; readonly config: EmulatorConfig; readonly logLevel: LogLevel }
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'invalid'; readonly problems: readonly string[] };
 
@@ -35,12 +36,16 @@ Options (override environment variables, which override the config file):
   --host <name>       address to bind (default localhost)                        env EMULATOR_HOST
   --access-key <key>  access key; repeat once for a secondary key                env EMULATOR_ACCESS_KEYS (comma list)
   --config <path>     JSON file with hubs, event handlers and timings            env EMULATOR_CONFIG
+  --log-level <level> debug, info (default), warn, error or silent                env EMULATOR_LOG_LEVEL
   --help              show this text
 
 See emulator/README.md for the config file format.
 `;
 
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
 interface Flags {
+  logLevel?: string;
   port?: string;
   host?: string;
   accessKeys: string[];
@@ -66,8 +71,9 @@ export function parseCommandLine(sources: CommandLineSources): CommandLine {
   layers.push(environmentLayer(sources.env, problems));
   layers.push(flagLayer(flags, problems));
 
+  const logLevel = checkLogLevel(flags.logLevel, nonEmpty(sources.env.EMULATOR_LOG_LEVEL), problems);
   if (problems.list.length > 0) return { kind: 'invalid', problems: problems.list };
-  return { kind: 'run', config: resolveConfig(layers) };
+  return { kind: 'run', config: resolveConfig(layers), logLevel };
 }
 
 function parseFlags(argv: readonly string[], problems: Problems): Flags {
@@ -80,8 +86,8 @@ function parseFlags(argv: readonly string[], problems: Problems): Flags {
     }
     const equals = arg.indexOf('=');
     const name = equals > 0 ? arg.slice(0, equals) : arg;
-    if (name !== '--port' && name !== '--host' && name !== '--access-key' && name !== '--config') {
-      problems.add(arg, 'unknown option.', 'Use --port, --host, --access-key, --config or --help.');
+    if (name !== '--port' && name !== '--host' && name !== '--access-key' && name !== '--config' && name !== '--log-level') {
+      problems.add(arg, 'unknown option.', 'Use --port, --host, --access-key, --config, --log-level or --help.');
       continue;
     }
     let value: string | undefined;
@@ -98,6 +104,7 @@ function parseFlags(argv: readonly string[], problems: Problems): Flags {
     if (name === '--access-key') flags.accessKeys.push(value);
     else if (name === '--port') flags.port = value;
     else if (name === '--host') flags.host = value;
+    else if (name === '--log-level') flags.logLevel = value;
     else flags.config = value;
   }
   return flags;
@@ -120,6 +127,14 @@ function flagLayer(flags: Flags, problems: Problems): ConfigInput {
   if (flags.host !== undefined) layer.host = checkHost(flags.host, '--host', problems);
   if (flags.accessKeys.length > 0) layer.accessKeys = checkAccessKeys(flags.accessKeys, '--access-key', problems);
   return layer;
+}
+
+function checkLogLevel(flag: string | undefined, env: string | undefined, problems: Problems): LogLevel {
+  const [name, value] = flag !== undefined ? ['--log-level', flag] : ['EMULATOR_LOG_LEVEL', env];
+  if (value === undefined) return 'info';
+  const level = LOG_LEVELS.find((candidate) => candidate === value.toLowerCase());
+  if (level === undefined) problems.add(name, `"${value}" is not a log level.`, `Use one of: ${LOG_LEVELS.join(', ')}.`);
+  return level ?? 'info';
 }
 
 function readConfigFile(path: string, name: string, readFile: (path: string) => string, problems: Problems): string | undefined {

@@ -17,8 +17,8 @@ if (commandLine.kind === 'invalid') {
   process.exit(1);
 }
 
-const { config } = commandLine;
-const log = createConsoleLogger();
+const { config, logLevel } = commandLine;
+const log = createConsoleLogger(logLevel);
 const emulator = createEmulator(config, { log });
 
 try {

@@ -73,6 +73,13 @@ void describe('config: defaults and layering', () => {
     }, TypeError);
   });
 
+  void it('reads the log level from the flag, then the environment', () => {
+    assert.equal((run([]) as { logLevel: string }).logLevel, 'info');
+    assert.equal((run([], { EMULATOR_LOG_LEVEL: 'WARN' }) as { logLevel: string }).logLevel, 'warn');
+    assert.equal((run(['--log-level', 'debug'], { EMULATOR_LOG_LEVEL: 'warn' }) as { logLevel: string }).logLevel, 'debug');
+    assert.match(problemsOf(run(['--log-level=loud'])), /--log-level: "loud" is not a log level\. Use one of: debug, info, warn, error, silent\./);
+  });
+
   void it('answers --help', () => {
     const result = run(['--port', 'x', '--help']);
     assert.equal(result.kind, 'help');
