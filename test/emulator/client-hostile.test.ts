@@ -70,10 +70,12 @@ void describe('client endpoint: hostile handshakes and framing', () => {
     assert.ok(major > 8 || (major === 8 && (minor > 21 || (minor === 21 && patch >= 1))), version);
   });
 
-  void it('refuses an upgrade whose Upgrade header hides behind 2,100 others with 400', async () => {
+  void it('refuses an upgrade whose Upgrade header hides behind 2,100 others', async () => {
     const filler = Array.from({ length: 2100 }, () => 'a:1');
     const answer = await exchange(emulator.port, [upgradeHead([...filler, 'Upgrade: websocket'])]);
-    assert.match(answer, /^HTTP\/1\.1 400 /);
+    // Node 20 drops the headers past its 2,000 limit (the handshake is then invalid: 400);
+    // Node 22 refuses the request outright (431).
+    assert.match(answer, /^HTTP\/1\.1 (400|431) /);
     await assertStillServing();
   });
 
