@@ -118,6 +118,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     maxPayload: MAX_FRAME_BYTES,
     // The chosen subprotocol is always echoed: clients that offered one fail without it.
     handleProtocols: (_offered, req) => chosenSubprotocol.get(req) ?? false,
+    // `closeTimeout` exists since ws 8.19; @types/ws 8.18 does not know it yet.
     ...({ closeTimeout: CLOSE_TIMEOUT_MS } as object),
   });
 
