@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { clientToken } from '../helpers/clientTokens.js';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
+import { openRawClient } from '../helpers/rawClient.js';
 
 interface Answer {
   status: number;
@@ -62,6 +64,18 @@ void describe('emulator HTTP server', () => {
 void describe('startEmulator', () => {
   void it('rejects invalid settings with a message naming them', async () => {
     await assert.rejects(startEmulator({ defaultHub: { keepAliveIntervalSeconds: 0 } }), /defaultHub\.keepAliveIntervalSeconds/);
+  });
+
+  void it('closes clients with 1001 on shutdown, subprotocol clients after a disconnected message', async () => {
+    const emulator = await startEmulator();
+    const url = `ws://localhost:${emulator.port}/client/hubs/chat?access_token=${clientToken(emulator.endpoint, 'chat', emulator.accessKey)}`;
+    const json = await openRawClient(url, { protocols: 'json.webpubsub.azure.v1' });
+    const raw = await openRawClient(url);
+    await json.next((frame) => frame.event === 'connected');
+    await emulator.close();
+    assert.deepEqual(await json.closed, { code: 1001, reason: 'The emulator is shutting down.' });
+    assert.equal((await json.next((frame) => frame.event === 'disconnected')).message, 'The emulator is shutting down.');
+    assert.equal((await raw.closed).code, 1001);
   });
 
   void it('closes idempotently', async () => {
