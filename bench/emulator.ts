@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { m1Table, m2Table, runCapacity, runM1, type Capacity, type FanoutRun } from './metrics/fanout.js';
 import { m3Table, runM3 } from './metrics/idle.js';
+import { runProfile } from './metrics/profile.js';
 import { m5Table, runM5 } from './metrics/churn.js';
 import { GENERATOR_CPU, pinSelf } from './lib/children.js';
 import { machine, machineSection, runHeader, writeSection } from './lib/doc.js';
@@ -80,6 +81,17 @@ async function main(): Promise<void> {
       'm5',
       'M5. Delivery and ordering under churn',
       `${runHeader(info, settings(`${options.churnClients} room members and one undisturbed publisher at ${options.churnRate} msg/s for ${options.churnSeconds} s; each member's TCP connection destroyed without a close frame every ~${options.churnEveryS} s (±10%), offline ${options.churnOfflineS} s, then reconnecting (resuming where the protocol allows, else rejoining); ${options.churnRuns} run(s), counts summed, latencies merged.`))}\n\n${body}`,
+    );
+  }
+  if (options.metrics.has('profile')) {
+    console.log('Profile: the emulator under --cpu-prof');
+    const text = await runProfile(options);
+    console.log(`\n${text}\n`);
+    writeSection(
+      options,
+      'profile',
+      'Where the emulator spends its CPU',
+      `${runHeader(info, settings('The emulator under M1\'s load with `node --cpu-prof` (the profiler itself costs CPU, so these runs are not M1 results). Percentages are of the time the emulator\'s main thread was busy; "(garbage collector)" and "(program)" are V8 and native work, "(native)" frames are built-ins such as socket writes.'))}\n\n\`\`\`text\n${text}\n\`\`\``,
     );
   }
   if (options.write) console.log('Results written to docs/benchmarks.md.');

@@ -7,7 +7,7 @@
  * connection that rejoins the room.
  *
  * Per member, messages are checked for loss, duplicates (after the protocol's own
- * de-duplication) and order. A message that arrives after a reconnect attempt began but was due
+ * de-duplication) and order. A message that arrives after a reconnect attempt began but was sent
  * before it was missed live and recovered; its latency is reported separately.
  */
 import { Histogram, type HistogramSnapshot } from '../lib/histogram.js';
@@ -58,6 +58,8 @@ export async function runChurn(job: ChurnJob): Promise<ChurnResult> {
   const seen = new Uint8Array(n * total);
   const highest = new Int32Array(n).fill(-1);
   const attemptAt = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+  /** When each message actually left the publisher (the schedule may run a few ms late). */
+  const sentAt = new Float64Array(total).fill(Number.POSITIVE_INFINITY);
   const latency = new Histogram();
   const replay = new Histogram();
   const catchUp = new Histogram();
@@ -85,7 +87,7 @@ export async function runChurn(job: ChurnJob): Promise<ChurnResult> {
     else highest[i] = seq;
     const due = t0 + seq * intervalMs;
     latency.record((now - due) * 1000);
-    if (due < attemptAt[i]! && now >= attemptAt[i]!) {
+    if (sentAt[seq]! < attemptAt[i]! && now >= attemptAt[i]!) {
       replay.record((now - due) * 1000);
       catchUp.record((now - attemptAt[i]!) * 1000);
     }
@@ -159,6 +161,7 @@ export async function runChurn(job: ChurnJob): Promise<ChurnResult> {
     const tick = (): void => {
       const now = performance.now();
       while (next < total && t0 + next * intervalMs <= now) {
+        sentAt[next] = now;
         publisher.publish(makePayload(next, 0, t0 + next * intervalMs, job.payloadBytes));
         next += 1;
       }

@@ -141,7 +141,7 @@ export function parseOptions(argv: readonly string[] = process.argv.slice(2), en
     ...base,
     write: writeValue === undefined ? !flags.has('no-write') : writeValue !== '0' && writeValue !== 'false',
     systems: systems as SystemName[],
-    metrics: new Set(list('metrics', 'BENCH_METRICS') ?? base.metrics),
+    metrics: new Set([...(list('metrics', 'BENCH_METRICS') ?? base.metrics), ...(read('profile', 'BENCH_PROFILE') === undefined || read('profile', 'BENCH_PROFILE') === '0' ? [] : ['profile'])]),
     runs: Math.round(number('runs', 'BENCH_RUNS', base.runs, 1)),
     warmupS: number('warmup', 'BENCH_WARMUP_S', base.warmupS),
     measureS: number('measure', 'BENCH_MEASURE_S', base.measureS, 0.5),

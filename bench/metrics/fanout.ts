@@ -189,7 +189,7 @@ export interface Capacity {
   readonly best: number | undefined;
   /** First step with p99 ≥ 1 s. */
   readonly overOneSecond: number | undefined;
-  /** The search stopped because the generator saturated before the server failed. */
+  /** The first failing step had a saturated generator: the limit may be the generator's. */
   readonly generatorBound: boolean;
 }
 
@@ -202,8 +202,7 @@ export async function runCapacity(options: BenchOptions): Promise<Capacity[]> {
     const steps: CapacityStep[] = [];
     let best: number | undefined;
     let overOneSecond: number | undefined;
-    let generatorBound = false;
-    let failedSlo = false;
+    let firstFailure: CapacityStep | undefined;
     for (const rate of options.steps) {
       const runs: FanoutRun[] = [];
       for (let r = 1; r <= options.stepRuns; r += 1) {
@@ -217,18 +216,18 @@ export async function runCapacity(options: BenchOptions): Promise<Capacity[]> {
       const invalid = runs.some((r) => r.invalid);
       steps.push({ deliveriesPerS: rate, runs, p99Ms: p99, deliveredRatio: ratio, invalid });
       const passes = good.length > 0 && p99 < SLO_MS && ratio >= 0.999;
-      if (passes && !invalid && !failedSlo) best = rate;
-      if (!passes) failedSlo = true;
-      if (passes && invalid) {
-        generatorBound = true;
-        break;
+      // A pass with a saturated generator still counts (the generator only adds latency); a
+      // failure with a saturated generator cannot be blamed on the server.
+      if (firstFailure === undefined) {
+        if (passes) best = rate;
+        else firstFailure = steps.at(-1);
       }
       if (!Number.isFinite(p99) || p99 >= 1000 || ratio < 0.9) {
         if (Number.isFinite(p99) && p99 >= 1000) overOneSecond = rate;
         break;
       }
     }
-    results.push({ system, steps, best, overOneSecond, generatorBound });
+    results.push({ system, steps, best, overOneSecond, generatorBound: firstFailure?.invalid === true });
   }
   return results;
 }
@@ -242,7 +241,7 @@ export function m2Table(m1Runs: readonly FanoutRun[], capacity: readonly Capacit
         ? 'not run'
         : cap.best === undefined
           ? `< ${kilo(cap.steps[0]?.deliveriesPerS ?? 0)}/s`
-          : `${cap.generatorBound ? '≥ ' : ''}${kilo(cap.best)}/s${cap.generatorBound ? ' (generator-bound above)' : ''}`;
+          : `${cap.generatorBound ? '≥ ' : ''}${kilo(cap.best)}/s${cap.generatorBound ? ' (the next step saturated the generator)' : ''}`;
     const stepsText =
       cap === undefined
         ? ''
