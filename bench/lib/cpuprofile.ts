@@ -30,7 +30,8 @@ export interface ProfileSummary {
 function where(node: ProfileNode): { fn: string; file: string } {
   const { functionName, url, lineNumber } = node.callFrame;
   const path = url.startsWith('file://') ? relative(REPO_ROOT, new URL(url).pathname) : url === '' ? '(native)' : url;
-  const file = path.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+  // Compiled sources are named after their TypeScript files.
+  const file = path.startsWith('dist/') ? path.slice('dist/'.length).replace(/\.js$/, '.ts') : path;
   return { fn: `${functionName === '' ? '(anonymous)' : functionName} ${file}${url === '' ? '' : `:${lineNumber + 1}`}`, file };
 }
 

@@ -67,7 +67,7 @@ const DEFAULTS: BenchOptions = {
   churnRuns: 1,
   churnClients: 1000,
   churnRate: 2,
-  churnSeconds: 120,
+  churnSeconds: 60,
   churnEveryS: 15,
   churnOfflineS: 2,
   chatRates: [100, 1000],
@@ -75,7 +75,7 @@ const DEFAULTS: BenchOptions = {
   echoRates: [100, 1000, 5000, 10_000],
   chatRuns: 1,
   chatWarmupS: 5,
-  chatMeasureS: 20,
+  chatMeasureS: 15,
   overloadMeasureS: 10,
 };
 
