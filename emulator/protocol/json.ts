@@ -8,16 +8,13 @@
  */
 import type { OutboundMessage } from '../hub/types.js';
 import type { ClientMessage, ControlMessage, DataType, Metadata } from './messages.js';
+import { readMetadata } from './metadata.js';
+import { isProtobufAny } from './protobufAny.js';
 
 export type ParseResult = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly reason: string };
 
 const DATA_TYPES: readonly DataType[] = ['json', 'text', 'binary', 'protobuf'];
-const MAX_METADATA_KEY_BYTES = 256;
-const MAX_METADATA_VALUE_BYTES = 1024;
-const MAX_METADATA_TOTAL_BYTES = 8 * 1024;
-const MAX_TTL_SECONDS = 300;
-/** HTTP token characters: metadata keys become `x-webpubsub-metadata-{key}` headers upstream. */
-const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+export const MAX_TTL_SECONDS = 300;
 
 class Violation extends Error {}
 
@@ -110,9 +107,13 @@ function dataOf(frame: Record<string, unknown>): { dataType: DataType; data: Buf
     case 'text':
       if (typeof data !== 'string') fail("'data' must be a string when 'dataType' is text.");
       return { dataType, data: Buffer.from(data, 'utf8') };
-    default:
+    default: {
       if (typeof data !== 'string' || !isBase64(data)) fail(`'data' must be base64 when 'dataType' is ${dataType}.`);
-      return { dataType, data: Buffer.from(data, 'base64') };
+      const bytes = Buffer.from(data, 'base64');
+      // Protobuf clients receive it as a google.protobuf.Any field: it must be one.
+      if (dataType === 'protobuf' && !isProtobufAny(bytes)) fail("'data' must be a base64 google.protobuf.Any when 'dataType' is protobuf.");
+      return { dataType, data: bytes };
+    }
   }
 }
 
@@ -138,26 +139,9 @@ function metadataOf(frame: Record<string, unknown>): { metadata?: Metadata } {
   const value = frame.metadata;
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail("'metadata' must be an object of strings.");
-  const metadata = Object.create(null) as Record<string, string>;
-  let total = 0;
-  for (const [key, entry] of Object.entries(value)) {
-    if (!TOKEN.test(key) || key.length > MAX_METADATA_KEY_BYTES) fail('A metadata name must be 1-256 HTTP token characters.');
-    if (typeof entry !== 'string' || !isPrintableAscii(entry) || entry.length > MAX_METADATA_VALUE_BYTES) {
-      fail('A metadata value must be a string of at most 1024 printable ASCII characters.');
-    }
-    total += key.length + entry.length;
-    if (total > MAX_METADATA_TOTAL_BYTES) fail('Metadata may not exceed 8 KiB in total.');
-    metadata[key] = entry;
-  }
-  return { metadata };
-}
-
-function isPrintableAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e) return false;
-  }
-  return true;
+  const read = readMetadata(Object.entries(value));
+  if ('problem' in read) fail(read.problem);
+  return read;
 }
 
 /** Control messages are per connection and small; plain `JSON.stringify` is the clearest writer. */

@@ -9,7 +9,7 @@ export const Subprotocol = {
 export type SubprotocolName = (typeof Subprotocol)[keyof typeof Subprotocol];
 
 /** What this emulator speaks, in order of preference when nothing else decides. */
-export const SUPPORTED_SUBPROTOCOLS: readonly string[] = [Subprotocol.Json, Subprotocol.JsonReliable];
+export const SUPPORTED_SUBPROTOCOLS: readonly string[] = [Subprotocol.Json, Subprotocol.JsonReliable, Subprotocol.Protobuf, Subprotocol.ProtobufReliable];
 
 export function isSupportedSubprotocol(name: string): boolean {
   return SUPPORTED_SUBPROTOCOLS.includes(name);

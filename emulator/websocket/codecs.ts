@@ -1,6 +1,7 @@
 /**
  * How a session speaks its subprotocol: decoding client frames into messages and encoding server
- * messages. Sessions only see this interface, so a protobuf codec can be added beside the JSON one.
+ * messages. Sessions only see this interface; JSON and protobuf are two implementations of it, so
+ * acks, de-duplication, sequence ids, recovery and replay are the same code for both.
  */
 import type { FrameEncoder } from '../hub/outgoing.js';
 import { CloseCode } from '../protocol/closeCodes.js';
@@ -12,10 +13,17 @@ import {
   sequencedJsonFrame,
 } from '../protocol/json.js';
 import type { ClientMessage, ControlMessage } from '../protocol/messages.js';
+import {
+  PROTOBUF_PONG_FRAME,
+  encodeProtobufControlMessage,
+  encodeProtobufDataMessage,
+  parseProtobufClientMessage,
+  sequencedProtobufFrame,
+} from '../protocol/protobuf.js';
 import { Subprotocol } from '../protocol/subprotocols.js';
 
-/** One WebSocket message: a buffer, or two fragments sent back to back (never copied together). */
-export type EncodedFrame = Buffer | readonly [Buffer, Buffer];
+/** One WebSocket message: a buffer, or fragments sent back to back (never copied together). */
+export type EncodedFrame = Buffer | readonly Buffer[];
 
 export type DecodeResult =
   | { readonly ok: true; readonly message: ClientMessage }
@@ -37,8 +45,10 @@ export interface Codec {
 
 /** Cache slots of `OutgoingMessage`: one per wire encoding. */
 const JSON_DATA_SLOT = 0;
+const PROTOBUF_DATA_SLOT = 1;
 
 const jsonDataEncoder: FrameEncoder<Buffer> = { slot: JSON_DATA_SLOT, encode: encodeJsonDataMessage };
+const protobufDataEncoder: FrameEncoder<Buffer> = { slot: PROTOBUF_DATA_SLOT, encode: encodeProtobufDataMessage };
 
 function decodeJson(data: Buffer, isBinary: boolean): DecodeResult {
   if (isBinary) return { ok: false, code: CloseCode.UnsupportedData, reason: 'Binary frames are not supported by JSON subprotocols.' };
@@ -59,9 +69,30 @@ function jsonCodec(subprotocol: string, reliable: boolean): Codec {
   };
 }
 
+function decodeProtobuf(data: Buffer, isBinary: boolean): DecodeResult {
+  if (!isBinary) return { ok: false, code: CloseCode.UnsupportedData, reason: 'Text frames are not supported by protobuf subprotocols.' };
+  const parsed = parseProtobufClientMessage(data);
+  return parsed.ok ? parsed : { ok: false, code: CloseCode.InvalidPayload, reason: parsed.reason };
+}
+
+function protobufCodec(subprotocol: string, reliable: boolean): Codec {
+  return {
+    subprotocol,
+    reliable,
+    binary: true,
+    decode: decodeProtobuf,
+    encodeControl: encodeProtobufControlMessage,
+    pong: PROTOBUF_PONG_FRAME,
+    dataEncoder: protobufDataEncoder,
+    sequenced: sequencedProtobufFrame,
+  };
+}
+
 const CODECS: ReadonlyMap<string, Codec> = new Map([
   [Subprotocol.Json, jsonCodec(Subprotocol.Json, false)],
   [Subprotocol.JsonReliable, jsonCodec(Subprotocol.JsonReliable, true)],
+  [Subprotocol.Protobuf, protobufCodec(Subprotocol.Protobuf, false)],
+  [Subprotocol.ProtobufReliable, protobufCodec(Subprotocol.ProtobufReliable, true)],
 ]);
 
 /** The codec of a subprotocol; undefined means the client is a raw WebSocket client. */
@@ -70,5 +101,8 @@ export function codecFor(subprotocol: string | undefined): Codec | undefined {
 }
 
 export function frameLength(frame: EncodedFrame): number {
-  return Buffer.isBuffer(frame) ? frame.length : frame[0].length + frame[1].length;
+  if (Buffer.isBuffer(frame)) return frame.length;
+  let length = 0;
+  for (const fragment of frame) length += fragment.length;
+  return length;
 }

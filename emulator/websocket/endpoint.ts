@@ -67,10 +67,12 @@ class WsClientSocket implements ClientSocket {
     if (ws.readyState !== ws.OPEN) return;
     if (Buffer.isBuffer(frame)) {
       ws.send(frame, binary ? BINARY : TEXT);
-    } else {
-      ws.send(frame[0], binary ? BINARY_FIRST : TEXT_FIRST);
-      ws.send(frame[1], binary ? BINARY : TEXT);
+      return;
     }
+    // Fragments of one message: `ws` sends the first with the frame type, the rest as continuations.
+    const last = frame.length - 1;
+    for (let i = 0; i < last; i++) ws.send(frame[i] as Buffer, binary ? BINARY_FIRST : TEXT_FIRST);
+    ws.send(frame[last] as Buffer, binary ? BINARY : TEXT);
   }
 
   close(code: number, reason: string): void {

@@ -43,7 +43,7 @@ void describe('client endpoint: json.webpubsub.azure.v1', () => {
       [[RELIABLE_PROTOCOL], RELIABLE_PROTOCOL],
       [['custom.v1', JSON_PROTOCOL], JSON_PROTOCOL],
       [[RELIABLE_PROTOCOL, JSON_PROTOCOL], RELIABLE_PROTOCOL],
-      [['protobuf.webpubsub.azure.v1', JSON_PROTOCOL], JSON_PROTOCOL],
+      [[JSON_PROTOCOL, 'protobuf.webpubsub.azure.v1'], JSON_PROTOCOL],
     ];
     for (const [offered, chosen] of cases) {
       void it(`echoes ${chosen} when offered ${offered.join(', ')}`, async () => {

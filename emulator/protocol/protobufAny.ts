@@ -1,0 +1,29 @@
+/**
+ * `google.protobuf.Any`, the type of `protobuf_data`: the emulator never unpacks one, it only
+ * checks that bytes claimed to be one really are, so every protobuf client can parse what it gets.
+ */
+import { WireError, WireReader, WireType, expectWireType, fieldOf, wireTypeOf } from './protobufWire.js';
+
+/** Whether `bytes` encode an Any: `type_url` (1) a UTF-8 string, `value` (2) bytes, unknown fields skipped. */
+export function isProtobufAny(bytes: Buffer): boolean {
+  try {
+    const reader = new WireReader(bytes);
+    while (!reader.done) {
+      const key = reader.key();
+      const field = fieldOf(key);
+      if (field === 1) {
+        expectWireType(key, WireType.LengthDelimited);
+        reader.string();
+      } else if (field === 2) {
+        expectWireType(key, WireType.LengthDelimited);
+        reader.lengthDelimited();
+      } else {
+        reader.skip(wireTypeOf(key));
+      }
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof WireError) return false;
+    throw error;
+  }
+}
