@@ -2,7 +2,7 @@
 export const CloseCode = {
   /** Service-initiated close (REST), or a client ending its session. */
   Normal: 1000,
-  /** The emulator is shutting down. */
+  /** The emulator is shutting down; from a client (a closing browser tab), the session ends. */
   GoingAway: 1001,
   /** A binary frame on a JSON subprotocol. */
   UnsupportedData: 1003,

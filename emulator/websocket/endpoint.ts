@@ -267,6 +267,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
         subprotocol: settled.subprotocol,
         limits,
         onEnded: (ended) => sessions.delete(ended.connectionId),
+        rawSendToGroup: decision.rawSendToGroup,
       });
       sessions.set(session.connectionId, session);
       const clientSocket = bridge(ws, session, hubSettingsOf(config, hub.name).keepAliveIntervalSeconds);

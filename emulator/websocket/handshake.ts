@@ -8,6 +8,7 @@ import { hubSettingsOf, type EmulatorConfig } from '../config.js';
 import type { ConnectRequest, MultiMap } from '../events/types.js';
 import { isValidHubName } from '../protocol/names.js';
 import { parseOfferedSubprotocols } from '../protocol/subprotocols.js';
+import { readRawMode, type RawSendToGroup } from './rawMode.js';
 
 export type UpgradeDecision =
   | { readonly kind: 'reject'; readonly status: number; readonly reason: string }
@@ -24,6 +25,8 @@ export type UpgradeDecision =
       readonly identity: ClientIdentity;
       readonly offered: readonly string[];
       readonly request: ConnectRequest;
+      /** Raw clients only: publish every frame to this group instead of sending events. */
+      readonly rawSendToGroup: RawSendToGroup | undefined;
     };
 
 const HUBS_PREFIX = '/client/hubs/';
@@ -53,12 +56,15 @@ export function readUpgradeRequest(method: string | undefined, url: URL, headers
     if (!checked.ok) return reject(checked.status, checked.reason);
     identity = checked.identity;
   }
+  const rawMode = readRawMode(url.searchParams);
+  if (!rawMode.ok) return reject(400, rawMode.reason);
   return {
     kind: 'connect',
     hub,
     identity,
     offered,
     request: { claims: identity.claims, query: queryOf(url), headers: headersOf(headers), subprotocols: offered },
+    rawSendToGroup: rawMode.sendToGroup,
   };
 }
 

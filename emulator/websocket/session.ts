@@ -23,6 +23,7 @@ import { isValidEventName, isValidGroupName } from '../protocol/names.js';
 import { AckIdMemory } from './ackIds.js';
 import type { Codec, EncodedFrame } from './codecs.js';
 import { ReliableOutbox, type OutboxLimits } from './outbox.js';
+import type { RawSendToGroup } from './rawMode.js';
 import type { ConnectionUpstream } from './upstreamConnection.js';
 
 /** What a session needs from the socket it is attached to. */
@@ -58,6 +59,8 @@ export interface SessionInit {
   readonly subprotocol: string | undefined;
   readonly limits: SessionLimits;
   readonly onEnded: (session: Session) => void;
+  /** Raw clients in `webpubsub_mode=sendToGroup`: frames are published to the group. */
+  readonly rawSendToGroup?: RawSendToGroup | undefined;
 }
 
 export interface CloseInstruction {
@@ -82,6 +85,7 @@ export class Session implements HubClient {
   private readonly log: Logger;
   private readonly limits: SessionLimits;
   private readonly onEnded: (session: Session) => void;
+  private readonly rawSendToGroup: RawSendToGroup | undefined;
 
   private socket: ClientSocket | undefined;
   private ended = false;
@@ -105,6 +109,7 @@ export class Session implements HubClient {
     this.log = init.log;
     this.limits = init.limits;
     this.onEnded = init.onEnded;
+    this.rawSendToGroup = init.codec === undefined ? init.rawSendToGroup : undefined;
     this.outbox = init.codec?.reliable === true ? new ReliableOutbox(init.limits.outbox) : undefined;
   }
 
@@ -171,7 +176,9 @@ export class Session implements HubClient {
   receive(socket: ClientSocket, data: Buffer, isBinary: boolean): void {
     if (socket !== this.socket || this.ended) return;
     if (this.codec === undefined) {
-      this.enqueue({ type: 'raw', payload: { dataType: isBinary ? 'binary' : 'text', data } });
+      const payload: Payload = { dataType: isBinary ? 'binary' : 'text', data };
+      if (this.rawSendToGroup === undefined) this.enqueue({ type: 'raw', payload });
+      else this.publishRawFrame(this.rawSendToGroup, payload);
       return;
     }
     const decoded = this.codec.decode(data, isBinary);
@@ -187,12 +194,17 @@ export class Session implements HubClient {
     else this.enqueue(message);
   }
 
-  /** The attached socket is gone. Reliable sessions wait for a recovery unless the client said goodbye. */
+  /**
+   * The attached socket is gone. Reliable sessions wait for a recovery unless the client said
+   * goodbye: 1000, or 1001 (a browser tab closing or navigating away). A close frame without a
+   * code (1005) stays recoverable: the SDK sends one on `stop()` but also when its keep-alive
+   * times out, and then it recovers.
+   */
   socketClosed(socket: ClientSocket, code: number, reason: string): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
     if (this.ended) return;
-    if (code === CloseCode.Normal) {
+    if (code === CloseCode.Normal || code === CloseCode.GoingAway) {
       this.end(reason === '' ? 'The client closed the connection.' : reason);
     } else if (this.outbox !== undefined) {
       this.log.debug(`connection ${this.connectionId} dropped (${code}); kept ${this.limits.recoveryWindowMs} ms for recovery`);
@@ -375,6 +387,17 @@ export class Session implements HubClient {
     }
     this.log.warn(`message of raw connection ${this.connectionId} ${outcome.kind === 'failed' ? `failed upstream: ${outcome.reason}` : 'has no event handler'}`);
     this.end(INTERNAL_ERROR_REASON, { code: CloseCode.InternalError, reason: INTERNAL_ERROR_REASON, notify: false });
+  }
+
+  /** A raw frame in sendToGroup mode. The permission is checked per frame, so runtime grants and revokes apply. */
+  private publishRawFrame({ group, noEcho }: RawSendToGroup, payload: Payload): void {
+    if (!this.hub.hasPermission(this.connectionId, 'sendToGroup', group)) {
+      const reason = `The connection has no permission to send to group '${group.slice(0, 64)}'.`;
+      this.end(reason, { code: CloseCode.PolicyViolation, reason, notify: false });
+      return;
+    }
+    const outbound: OutboundMessage = { from: 'group', group, fromUserId: this.userId ?? null, dataType: payload.dataType, data: payload.data };
+    this.hub.sendToGroup(group, outbound, noEcho ? (this.noEchoOptions ??= { excluded: [this.connectionId] }) : undefined);
   }
 
   /** The handler's answer goes to the sender alone, as a server message, before the ack. */
