@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { Histogram, type HistogramSnapshot } from '../lib/histogram.js';
 import { WebPubSubClient, type Endpoint } from './clients.js';
 import { makeChatText } from './frames.js';
-import { log, mark } from './ipc.js';
+import { log, mark, markAndWait } from './ipc.js';
 import { sleep } from './util.js';
 
 export type ChatPhaseKind = 'echo-direct' | 'echo-webhook' | 'fanout-direct' | 'fanout-webhook';
@@ -37,6 +37,8 @@ export interface ChatJob {
   readonly textChars: number;
   readonly phases: readonly ChatPhase[];
   readonly drainS: number;
+  /** How often a phase the harness finds disturbed is run again. */
+  readonly attempts: number;
 }
 
 export interface ChatPhaseResult {
@@ -48,6 +50,7 @@ export interface ChatPhaseResult {
   readonly delivered: number;
   readonly latency: HistogramSnapshot;
   readonly maxSendLagMs: number;
+  readonly attempts: number;
 }
 
 export interface ChatResult {
@@ -72,15 +75,16 @@ interface PhaseState {
 }
 
 export async function runChat(job: ChatJob): Promise<ChatResult> {
-  const states: PhaseState[] = [];
-  let next = 0;
-  for (const phase of job.phases) {
+  let nextSeq = 0;
+  /** Every attempt gets fresh message numbers, so late deliveries of an earlier one are ignored. */
+  const prepare = (phase: ChatPhase): PhaseState => {
     const warmupCount = Math.round(phase.rate * phase.warmupS);
     const total = warmupCount + Math.round(phase.rate * phase.measureS);
     const perMessage = phase.kind.startsWith('echo') ? 1 : job.clients;
-    states.push({ phase, first: next, warmupCount, total, perMessage, deliveries: new Uint16Array(total), latency: new Histogram(), t0: Number.POSITIVE_INFINITY, measured: 0 });
-    next += total;
-  }
+    const state: PhaseState = { phase, first: nextSeq, warmupCount, total, perMessage, deliveries: new Uint16Array(total), latency: new Histogram(), t0: Number.POSITIVE_INFINITY, measured: 0 };
+    nextSeq += total;
+    return state;
+  };
   let current: PhaseState | undefined;
   let otherMessages = 0;
   let lastOtherAt = performance.now();
@@ -135,13 +139,36 @@ export async function runChat(job: ChatJob): Promise<ChatResult> {
   log(`${job.clients} clients connected in ${(connectMs / 1000).toFixed(1)} s; ${otherMessages} other messages while connecting`);
 
   const results: ChatPhaseResult[] = [];
-  for (const state of states) {
+  for (const phase of job.phases) {
+    for (let attempt = 1; ; attempt += 1) {
+      const state = prepare(phase);
+      const maxSendLagMs = await runPhase(state);
+      const repeat = await markAndWait(`end:${phase.name}`);
+      const measuredMessages = state.total - state.warmupCount;
+      const expected = measuredMessages * state.perMessage;
+      const drainUntil = performance.now() + job.drainS * 1000;
+      while (state.measured < expected && performance.now() < drainUntil) await sleep(50);
+      current = undefined;
+      await sleep(1000);
+      if (repeat && attempt < job.attempts) {
+        log(`phase ${phase.name} was disturbed by other processes; running it again`);
+        continue;
+      }
+      let delivered = 0;
+      for (let k = state.warmupCount; k < state.total; k += 1) delivered += Math.min(state.deliveries[k]!, state.perMessage);
+      results.push({ name: phase.name, kind: phase.kind, rate: phase.rate, measuredMessages, expected, delivered, latency: state.latency.snapshot(), maxSendLagMs, attempts: attempt });
+      break;
+    }
+  }
+
+  /** Sends the phase's schedule; resolves when the last message is due. */
+  function runPhase(state: PhaseState): Promise<number> {
     const { phase } = state;
     const intervalMs = 1000 / phase.rate;
     let maxSendLagMs = 0;
     current = state;
     state.t0 = performance.now() + 20;
-    await new Promise<void>((resolve) => {
+    return new Promise<number>((resolve) => {
       let k = 0;
       const tick = (): void => {
         const now = performance.now();
@@ -155,23 +182,13 @@ export async function runChat(job: ChatJob): Promise<ChatResult> {
           k += 1;
         }
         if (k >= state.total && now >= state.t0 + state.total * intervalMs) {
-          mark(`end:${phase.name}`);
-          resolve();
+          resolve(maxSendLagMs);
           return;
         }
         setTimeout(tick, 1);
       };
       tick();
     });
-    const measuredMessages = state.total - state.warmupCount;
-    const expected = measuredMessages * state.perMessage;
-    const drainUntil = performance.now() + job.drainS * 1000;
-    while (state.measured < expected && performance.now() < drainUntil) await sleep(50);
-    let delivered = 0;
-    for (let k = state.warmupCount; k < state.total; k += 1) delivered += Math.min(state.deliveries[k]!, state.perMessage);
-    results.push({ name: phase.name, kind: phase.kind, rate: phase.rate, measuredMessages, expected, delivered, latency: state.latency.snapshot(), maxSendLagMs });
-    current = undefined;
-    await sleep(1000);
   }
   clearInterval(acks);
   const failedAcks = clients.reduce((sum, c) => sum + c.stats.failedAcks, 0);

@@ -3,7 +3,10 @@
  * job; the generator reports phase marks (the harness samples /proc at each) and the result.
  */
 
-export type ToGenerator = { readonly type: 'job'; readonly job: unknown } | { readonly type: 'continue' };
+export type ToGenerator =
+  | { readonly type: 'job'; readonly job: unknown }
+  /** `repeat`: the harness found the phase that just ended disturbed and wants it again. */
+  | { readonly type: 'continue'; readonly repeat?: boolean };
 
 export type FromGenerator =
   | { readonly type: 'mark'; readonly name: string; readonly wait: boolean }
@@ -11,7 +14,7 @@ export type FromGenerator =
   | { readonly type: 'result'; readonly result: unknown }
   | { readonly type: 'error'; readonly message: string };
 
-let continueWaiter: (() => void) | undefined;
+let continueWaiter: ((repeat: boolean) => void) | undefined;
 
 export function send(message: FromGenerator): void {
   process.send?.(message);
@@ -22,8 +25,8 @@ export function mark(name: string): void {
   send({ type: 'mark', name, wait: false });
 }
 
-/** Like mark, but waits until the harness has taken its samples. */
-export function markAndWait(name: string): Promise<void> {
+/** Like mark, but waits until the harness has taken its samples; true asks for a repeat. */
+export function markAndWait(name: string): Promise<boolean> {
   return new Promise((resolve) => {
     continueWaiter = resolve;
     send({ type: 'mark', name, wait: true });
@@ -39,7 +42,7 @@ export function onJob(run: (job: unknown) => Promise<unknown>): void {
     if (message.type === 'continue') {
       const waiter = continueWaiter;
       continueWaiter = undefined;
-      waiter?.();
+      waiter?.(message.repeat === true);
       return;
     }
     run(message.job).then(

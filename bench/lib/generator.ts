@@ -21,7 +21,10 @@ export interface GeneratorOutcome<R> {
   readonly marks: ReadonlyMap<string, MarkSample>;
 }
 
-export function runGenerator<R>(job: GeneratorJob, serverPids: readonly number[], timeoutMs: number): Promise<GeneratorOutcome<R>> {
+/** Decides, at a mark the generator waits on, whether the phase it ends must be repeated. */
+export type MarkJudge = (name: string, marks: ReadonlyMap<string, MarkSample>) => Promise<boolean>;
+
+export function runGenerator<R>(job: GeneratorJob, serverPids: readonly number[], timeoutMs: number, judge?: MarkJudge): Promise<GeneratorOutcome<R>> {
   const child: ChildProcess = spawnPinnedNode({
     cpu: GENERATOR_CPU,
     args: ['--max-old-space-size=4096', join(BENCH_DIST, 'generator', 'main.js')],
@@ -52,7 +55,10 @@ export function runGenerator<R>(job: GeneratorJob, serverPids: readonly number[]
           const servers = serverPids.map((pid) => sampleProcess(pid));
           const generator = child.pid === undefined ? undefined : sampleProcess(child.pid);
           marks.set(message.name, { server: sumSamples(servers), servers, generator, cores: sampleCores() });
-          if (message.wait) child.send({ type: 'continue' } satisfies ToGenerator);
+          if (message.wait) {
+            const verdict = judge === undefined ? Promise.resolve(false) : judge(message.name, marks);
+            void verdict.then((repeat) => child.send({ type: 'continue', repeat } satisfies ToGenerator));
+          }
           break;
         }
         case 'log':

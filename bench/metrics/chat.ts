@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chatEmulatorConfig, LOCAL_HUB, localConnectionString } from '../../scripts/chatEmulatorConfig.js';
 import { freePort, SERVER_CPU, startServer, type RunningServer } from '../lib/children.js';
-import { runGenerator, type MarkSample } from '../lib/generator.js';
+import { runGenerator, type MarkJudge, type MarkSample } from '../lib/generator.js';
 import { Histogram } from '../lib/histogram.js';
 import type { BenchOptions } from '../lib/options.js';
 import { BENCH_DIST, EMULATOR_MAIN, RUNNER_MAIN } from '../lib/paths.js';
@@ -152,19 +152,7 @@ function processCpu(index: number, from: MarkSample | undefined, to: MarkSample 
   return { pct: cpuPercent(a, b), us: b.cpuUs - a.cpuUs };
 }
 
-/** One session; repeated (a few attempts) while other processes disturb any of its phases. */
 export async function runSession(session: Session, options: BenchOptions): Promise<SessionOutcome> {
-  let outcome: SessionOutcome | undefined;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
-    outcome = await sessionAttempt(session, options);
-    const noisy = outcome.rows.filter((r) => r.noisy);
-    if (outcome.error !== undefined || noisy.length === 0) return outcome;
-    if (attempt < ATTEMPTS) log(`    other processes disturbed ${noisy.length} phase(s) (up to ${fmt(Math.max(...noisy.map((r) => r.othersPct)), 0)}% of a core); repeating the session`);
-  }
-  return outcome!;
-}
-
-async function sessionAttempt(session: Session, options: BenchOptions): Promise<SessionOutcome> {
   await waitForQuiet(log);
   let started: Started;
   try {
@@ -181,9 +169,19 @@ async function sessionAttempt(session: Session, options: BenchOptions): Promise<
       textChars: TEXT_CHARS,
       phases: session.phases,
       drainS: 5,
+      attempts: ATTEMPTS,
     };
-    const seconds = session.phases.reduce((sum, p) => sum + p.warmupS + p.measureS + 7, 0) + 300;
-    const { result, marks } = await runGenerator<ChatResult>(job, [emulator.pid, handler.pid], seconds * 1000);
+    // A phase that other processes disturbed is run again (same connections) once they are quiet.
+    const judge: MarkJudge = async (name, marks) => {
+      if (!name.startsWith('end:')) return false;
+      const usage = usageBetween(marks.get(`start:${name.slice(4)}`), marks.get(name));
+      if (!isNoisy(usage)) return false;
+      log(`    ${name.slice(4)}: other processes took ${fmt(usage.othersPct, 0)}% of a core; repeating the phase`);
+      await waitForQuiet(log);
+      return true;
+    };
+    const seconds = ATTEMPTS * session.phases.reduce((sum, p) => sum + p.warmupS + p.measureS + 7, 0) + 600;
+    const { result, marks } = await runGenerator<ChatResult>(job, [emulator.pid, handler.pid], seconds * 1000, judge);
     const rows = result.phases.map((phase): PhaseRow => {
       const from = marks.get(`start:${phase.name}`);
       const to = marks.get(`end:${phase.name}`);
