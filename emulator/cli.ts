@@ -10,6 +10,8 @@ import {
   checkAccessKeys,
   checkHost,
   checkPort,
+  checkSwitch,
+  checkTls,
   parseConfigObject,
   resolveConfig,
   type ConfigInput,
@@ -37,6 +39,14 @@ Options (override environment variables, which override the config file):
   --access-key <key>  access key; repeat once for a secondary key                env EMULATOR_ACCESS_KEYS (comma list)
   --config <path>     JSON file with hubs, event handlers and timings            env EMULATOR_CONFIG
   --log-level <level> debug, info (default), warn, error or silent                env EMULATOR_LOG_LEVEL
+  --tls-cert <pem>    serve https:// and wss:// with this certificate...         env EMULATOR_TLS_CERT
+  --tls-key <pem>     ...and this private key                                    env EMULATOR_TLS_KEY
+  --tls               serve https:// and wss:// with a generated self-signed     env EMULATOR_TLS=true
+                      development certificate (needs openssl on PATH)
+  --tls-dir <path>    where the generated certificate is kept (implies --tls)    env EMULATOR_TLS_DIR
+  --allow-unverified-entra-tokens                                                env EMULATOR_ALLOW_UNVERIFIED_ENTRA_TOKENS=true
+                      development only: accept Microsoft Entra ID bearer tokens
+                      on the REST API without verifying their signature
   --help              show this text
 
 See emulator/README.md for the config file format.
@@ -44,12 +54,17 @@ See emulator/README.md for the config file format.
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
+/** Options that take a value. */
+const VALUE_OPTIONS = ['--port', '--host', '--access-key', '--config', '--log-level', '--tls-cert', '--tls-key', '--tls-dir'] as const;
+/** Options that are switches. */
+const SWITCH_OPTIONS = ['--tls', '--allow-unverified-entra-tokens'] as const;
+
+type ValueOption = (typeof VALUE_OPTIONS)[number];
+
 interface Flags {
-  logLevel?: string;
-  port?: string;
-  host?: string;
+  values: Partial<Record<Exclude<ValueOption, '--access-key'>, string>>;
   accessKeys: string[];
-  config?: string;
+  switches: Set<string>;
   help: boolean;
 }
 
@@ -59,9 +74,9 @@ export function parseCommandLine(sources: CommandLineSources): CommandLine {
   if (flags.help) return { kind: 'help', text: HELP_TEXT };
 
   const layers: ConfigInput[] = [];
-  const configPath = flags.config ?? nonEmpty(sources.env.EMULATOR_CONFIG);
+  const configPath = flags.values['--config'] ?? nonEmpty(sources.env.EMULATOR_CONFIG);
   if (configPath !== undefined) {
-    const name = flags.config !== undefined ? '--config' : 'EMULATOR_CONFIG';
+    const name = flags.values['--config'] !== undefined ? '--config' : 'EMULATOR_CONFIG';
     const text = readConfigFile(configPath, name, sources.readFile ?? ((path) => readFileSync(path, 'utf8')), problems);
     if (text !== undefined) {
       const json = parseJson(text, configPath, problems);
@@ -71,13 +86,13 @@ export function parseCommandLine(sources: CommandLineSources): CommandLine {
   layers.push(environmentLayer(sources.env, problems));
   layers.push(flagLayer(flags, problems));
 
-  const logLevel = checkLogLevel(flags.logLevel, nonEmpty(sources.env.EMULATOR_LOG_LEVEL), problems);
+  const logLevel = checkLogLevel(flags.values['--log-level'], nonEmpty(sources.env.EMULATOR_LOG_LEVEL), problems);
   if (problems.list.length > 0) return { kind: 'invalid', problems: problems.list };
   return { kind: 'run', config: resolveConfig(layers), logLevel };
 }
 
 function parseFlags(argv: readonly string[], problems: Problems): Flags {
-  const flags: Flags = { accessKeys: [], help: false };
+  const flags: Flags = { values: {}, accessKeys: [], switches: new Set(), help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--help' || arg === '-h') {
@@ -86,8 +101,14 @@ function parseFlags(argv: readonly string[], problems: Problems): Flags {
     }
     const equals = arg.indexOf('=');
     const name = equals > 0 ? arg.slice(0, equals) : arg;
-    if (name !== '--port' && name !== '--host' && name !== '--access-key' && name !== '--config' && name !== '--log-level') {
-      problems.add(arg, 'unknown option.', 'Use --port, --host, --access-key, --config, --log-level or --help.');
+    if ((SWITCH_OPTIONS as readonly string[]).includes(name)) {
+      if (equals > 0) problems.add(name, 'the option takes no value.', `Write ${name} alone.`);
+      else flags.switches.add(name);
+      continue;
+    }
+    const option = VALUE_OPTIONS.find((known) => known === name);
+    if (option === undefined) {
+      problems.add(arg, 'unknown option.', `Use ${[...VALUE_OPTIONS, ...SWITCH_OPTIONS].join(', ')} or --help.`);
       continue;
     }
     let value: string | undefined;
@@ -101,11 +122,8 @@ function parseFlags(argv: readonly string[], problems: Problems): Flags {
       }
       i++;
     }
-    if (name === '--access-key') flags.accessKeys.push(value);
-    else if (name === '--port') flags.port = value;
-    else if (name === '--host') flags.host = value;
-    else if (name === '--log-level') flags.logLevel = value;
-    else flags.config = value;
+    if (option === '--access-key') flags.accessKeys.push(value);
+    else flags.values[option] = value;
   }
   return flags;
 }
@@ -118,15 +136,37 @@ function environmentLayer(env: CommandLineSources['env'], problems: Problems): C
   if (port !== undefined) layer.port = checkPort(port, 'EMULATOR_PORT', problems);
   if (host !== undefined) layer.host = checkHost(host, 'EMULATOR_HOST', problems);
   if (keys !== undefined) layer.accessKeys = checkAccessKeys(keys.split(',').map((key) => key.trim()), 'EMULATOR_ACCESS_KEYS', problems);
+  const selfSigned = switchOf(env.EMULATOR_TLS, 'EMULATOR_TLS', problems);
+  const tls = checkTls(
+    { certFile: nonEmpty(env.EMULATOR_TLS_CERT), keyFile: nonEmpty(env.EMULATOR_TLS_KEY), selfSigned, directory: nonEmpty(env.EMULATOR_TLS_DIR) },
+    { certFile: 'EMULATOR_TLS_CERT', keyFile: 'EMULATOR_TLS_KEY', selfSigned: 'EMULATOR_TLS', directory: 'EMULATOR_TLS_DIR' },
+    problems,
+  );
+  if (tls !== undefined) layer.tls = tls;
+  const entra = switchOf(env.EMULATOR_ALLOW_UNVERIFIED_ENTRA_TOKENS, 'EMULATOR_ALLOW_UNVERIFIED_ENTRA_TOKENS', problems);
+  if (entra !== undefined) layer.allowUnverifiedEntraTokens = entra;
   return layer;
 }
 
 function flagLayer(flags: Flags, problems: Problems): ConfigInput {
   const layer: ConfigInput = {};
-  if (flags.port !== undefined) layer.port = checkPort(flags.port, '--port', problems);
-  if (flags.host !== undefined) layer.host = checkHost(flags.host, '--host', problems);
+  const { values } = flags;
+  if (values['--port'] !== undefined) layer.port = checkPort(values['--port'], '--port', problems);
+  if (values['--host'] !== undefined) layer.host = checkHost(values['--host'], '--host', problems);
   if (flags.accessKeys.length > 0) layer.accessKeys = checkAccessKeys(flags.accessKeys, '--access-key', problems);
+  const tls = checkTls(
+    { certFile: nonEmpty(values['--tls-cert']), keyFile: nonEmpty(values['--tls-key']), selfSigned: flags.switches.has('--tls'), directory: nonEmpty(values['--tls-dir']) },
+    { certFile: '--tls-cert', keyFile: '--tls-key', selfSigned: '--tls', directory: '--tls-dir' },
+    problems,
+  );
+  if (tls !== undefined) layer.tls = tls;
+  if (flags.switches.has('--allow-unverified-entra-tokens')) layer.allowUnverifiedEntraTokens = true;
   return layer;
+}
+
+function switchOf(value: string | undefined, name: string, problems: Problems): boolean | undefined {
+  const text = nonEmpty(value);
+  return text === undefined ? undefined : checkSwitch(text, name, problems);
 }
 
 function checkLogLevel(flag: string | undefined, env: string | undefined, problems: Problems): LogLevel {

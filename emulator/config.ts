@@ -38,6 +38,15 @@ export interface UpstreamSettings {
   readonly validationTtlMs: number;
 }
 
+/**
+ * HTTPS: a certificate and key of the user's (PEM files), or a self-signed development
+ * certificate for localhost, 127.0.0.1 and ::1 generated once into `directory` (a per-user cache
+ * directory when undefined) and reused while it is valid.
+ */
+export type TlsSettings =
+  | { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string }
+  | { readonly kind: 'selfSigned'; readonly directory: string | undefined };
+
 export interface EmulatorConfig {
   readonly host: string;
   /** 0 picks a free port. */
@@ -49,6 +58,14 @@ export interface EmulatorConfig {
   /** Settings of hubs that are not configured. */
   readonly defaultHub: HubSettings;
   readonly upstream: UpstreamSettings;
+  /** Undefined: plain HTTP and WebSocket. */
+  readonly tls: TlsSettings | undefined;
+  /**
+   * Development only: REST accepts bearer tokens addressed to Web PubSub by Microsoft Entra ID
+   * (what a `TokenCredential` sends) without verifying their signature; audience and lifetime are
+   * still checked.
+   */
+  readonly allowUnverifiedEntraTokens: boolean;
 }
 
 export const MIN_KEEP_ALIVE_SECONDS = 1;

@@ -17,6 +17,7 @@ import {
   type EventHandlerSettings,
   type HubSettings,
   type SystemEvent,
+  type TlsSettings,
   type UpstreamSettings,
 } from './config.js';
 import { isValidEventName, isValidHubName } from './protocol/names.js';
@@ -35,6 +36,8 @@ export interface ConfigInput {
   hubs?: Map<string, HubInput>;
   defaultHub?: HubInput;
   upstream?: Partial<{ -readonly [K in keyof UpstreamSettings]: UpstreamSettings[K] }>;
+  tls?: TlsSettings;
+  allowUnverifiedEntraTokens?: boolean;
 }
 
 export type ConfigResult =
@@ -94,20 +97,92 @@ function accessKeyProblem(key: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * One layer's TLS choice from its pieces: a certificate and a key together, or a self-signed
+ * development certificate (`selfSigned`, optionally stored in `directory`), never both.
+ */
+export function checkTls(
+  pieces: { certFile?: string | undefined; keyFile?: string | undefined; selfSigned?: boolean | undefined; directory?: string | undefined },
+  names: { certFile: string; keyFile: string; selfSigned: string; directory: string },
+  problems: Problems,
+): TlsSettings | undefined {
+  const { certFile, keyFile, directory } = pieces;
+  const selfSigned = pieces.selfSigned === true || directory !== undefined;
+  if (certFile !== undefined || keyFile !== undefined) {
+    if (selfSigned) {
+      problems.add(names.certFile, `a certificate of your own and ${names.selfSigned} exclude each other.`, `Give ${names.certFile} and ${names.keyFile}, or ${names.selfSigned} alone.`);
+      return undefined;
+    }
+    if (certFile === undefined || keyFile === undefined) {
+      const [given, missing] = certFile === undefined ? [names.keyFile, names.certFile] : [names.certFile, names.keyFile];
+      problems.add(missing, `is missing: ${given} needs it.`, `Give both ${names.certFile} <pem> and ${names.keyFile} <pem>, or use ${names.selfSigned} for a generated development certificate.`);
+      return undefined;
+    }
+    return { kind: 'files', certFile, keyFile };
+  }
+  return selfSigned ? { kind: 'selfSigned', directory } : undefined;
+}
+
+/** `true`/`false` (also `1`/`0`, any case), as environment variables spell switches. */
+export function checkSwitch(value: string, name: string, problems: Problems): boolean | undefined {
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  problems.add(name, `${describe(value)} is not a switch.`, 'Use true or false.');
+  return undefined;
+}
+
 /** Validates an object of the JSON file's shape (also what the test helper accepts). */
 export function parseConfigObject(value: unknown, source: string, problems: Problems): ConfigInput {
   const input: ConfigInput = {};
   const root = asObject(value, source, problems);
   if (root === undefined) return input;
   const at = (key: string): string => `${source}: ${key}`;
-  rejectUnknown(root, ['port', 'host', 'accessKeys', 'hubs', 'defaultHub', 'upstream'], source, '', problems);
+  rejectUnknown(root, ['port', 'host', 'accessKeys', 'hubs', 'defaultHub', 'upstream', 'tls', 'allowUnverifiedEntraTokens'], source, '', problems);
   if (root.port !== undefined) input.port = checkPort(root.port, at('port'), problems);
   if (root.host !== undefined) input.host = checkHost(root.host, at('host'), problems);
   if (root.accessKeys !== undefined) input.accessKeys = checkAccessKeys(root.accessKeys, at('accessKeys'), problems);
   if (root.hubs !== undefined) input.hubs = parseHubs(root.hubs, source, problems);
   if (root.defaultHub !== undefined) input.defaultHub = parseHub(root.defaultHub, source, 'defaultHub', problems);
   if (root.upstream !== undefined) input.upstream = parseUpstream(root.upstream, source, problems);
+  if (root.tls !== undefined) {
+    const tls = parseTls(root.tls, source, problems);
+    if (tls !== undefined) input.tls = tls;
+  }
+  if (root.allowUnverifiedEntraTokens !== undefined) {
+    if (typeof root.allowUnverifiedEntraTokens === 'boolean') input.allowUnverifiedEntraTokens = root.allowUnverifiedEntraTokens;
+    else problems.add(at('allowUnverifiedEntraTokens'), `${describe(root.allowUnverifiedEntraTokens)} is not a boolean.`, 'Use true or false.');
+  }
   return input;
+}
+
+function parseTls(value: unknown, source: string, problems: Problems): TlsSettings | undefined {
+  const object = asObject(value, `${source}: tls`, problems);
+  if (object === undefined) return undefined;
+  rejectUnknown(object, ['certFile', 'keyFile', 'selfSigned', 'directory'], source, 'tls', problems);
+  const before = problems.list.length;
+  const text = (key: string): string | undefined => {
+    const entry = object[key];
+    if (entry === undefined) return undefined;
+    if (typeof entry === 'string' && entry.trim() !== '') return entry;
+    problems.add(`${source}: tls.${key}`, `${describe(entry)} is not a file path.`, 'Use a non-empty path.');
+    return undefined;
+  };
+  const certFile = text('certFile');
+  const keyFile = text('keyFile');
+  const directory = text('directory');
+  const { selfSigned } = object;
+  if (selfSigned !== undefined && typeof selfSigned !== 'boolean') problems.add(`${source}: tls.selfSigned`, `${describe(selfSigned)} is not a boolean.`, 'Use true or false.');
+  if (problems.list.length !== before) return undefined;
+  const tls = checkTls(
+    { certFile, keyFile, selfSigned: selfSigned === true, directory },
+    { certFile: `${source}: tls.certFile`, keyFile: `${source}: tls.keyFile`, selfSigned: `${source}: tls.selfSigned`, directory: `${source}: tls.directory` },
+    problems,
+  );
+  if (tls === undefined && problems.list.length === before) {
+    problems.add(`${source}: tls`, 'names no certificate.', 'Use { "certFile": "...", "keyFile": "..." } or { "selfSigned": true }, or leave tls out for plain HTTP.');
+  }
+  return tls;
 }
 
 function parseHubs(value: unknown, source: string, problems: Problems): Map<string, HubInput> {
@@ -246,6 +321,8 @@ export function resolveConfig(layers: readonly ConfigInput[]): EmulatorConfig {
   let accessKeys: readonly string[] = [DEFAULT_ACCESS_KEY];
   let defaultHub: HubSettings = DEFAULT_HUB_SETTINGS;
   let upstream: UpstreamSettings = DEFAULT_UPSTREAM_SETTINGS;
+  let tls: TlsSettings | undefined;
+  let allowUnverifiedEntraTokens = false;
   const hubInputs = new Map<string, HubInput>();
   for (const layer of layers) {
     port = layer.port ?? port;
@@ -253,12 +330,23 @@ export function resolveConfig(layers: readonly ConfigInput[]): EmulatorConfig {
     accessKeys = layer.accessKeys ?? accessKeys;
     if (layer.defaultHub !== undefined) defaultHub = { ...defaultHub, ...layer.defaultHub };
     if (layer.upstream !== undefined) upstream = { ...upstream, ...layer.upstream };
+    tls = layer.tls ?? tls;
+    allowUnverifiedEntraTokens = layer.allowUnverifiedEntraTokens ?? allowUnverifiedEntraTokens;
     for (const [name, hub] of layer.hubs ?? []) hubInputs.set(name, { ...hubInputs.get(name), ...hub });
   }
   // A null prototype: hub names come from the user and are looked up by key.
   const hubs = Object.create(null) as Record<string, HubSettings>;
   for (const [name, hub] of hubInputs) hubs[name] = deepFreeze({ ...defaultHub, ...hub });
-  return deepFreeze({ host, port, accessKeys: [...accessKeys], hubs, defaultHub: { ...defaultHub }, upstream: { ...upstream } });
+  return deepFreeze({
+    host,
+    port,
+    accessKeys: [...accessKeys],
+    hubs,
+    defaultHub: { ...defaultHub },
+    upstream: { ...upstream },
+    tls: tls === undefined ? undefined : { ...tls },
+    allowUnverifiedEntraTokens,
+  });
 }
 
 /** Validates a single object of the file's shape and resolves it; the test helper's path. */

@@ -1,8 +1,10 @@
 /**
- * The composition root: one `node:http` server carrying the health check, the REST API and the
- * client WebSocket endpoint, wired to one hub registry and one upstream dispatcher.
+ * The composition root: one `node:http` (or, with TLS, `node:https`) server carrying the health
+ * check, the REST API and the client WebSocket endpoint, wired to one hub registry and one
+ * upstream dispatcher.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EmulatorConfig } from './config.js';
@@ -13,6 +15,7 @@ import type { HubRegistry } from './hub/types.js';
 import { createConsoleLogger, type Logger } from './log.js';
 import { rejectUpgrade, sendError } from './respond.js';
 import { createRestHandler } from './rest/index.js';
+import { loadTlsCredentials, type TlsCredentials } from './tls/credentials.js';
 import { DEFAULT_RECOVERY_WINDOW_MS, createClientEndpoint } from './websocket/endpoint.js';
 
 export interface EmulatorOptions {
@@ -21,9 +24,17 @@ export interface EmulatorOptions {
   readonly recoveryWindowMs?: number;
 }
 
+export interface Listening {
+  readonly port: number;
+  /** `http(s)://host:port`: what connection strings should use. */
+  readonly endpoint: string;
+  /** With TLS: the certificate presented (and whether it is the generated one). */
+  readonly tls: Pick<TlsCredentials, 'certFile' | 'selfSigned'> | undefined;
+}
+
 export interface Emulator {
-  /** Binds the configured host and port; `endpoint` is what connection strings should use. */
-  listen(): Promise<{ port: number; endpoint: string }>;
+  /** Loads the TLS certificate when configured, then binds the configured host and port. */
+  listen(): Promise<Listening>;
   /** Closes every client (1001), stops the upstream side and the HTTP server. */
   close(): Promise<void>;
   readonly hubs: HubRegistry;
@@ -46,8 +57,10 @@ export function createEmulator(config: EmulatorConfig, options: EmulatorOptions 
     recoveryWindowMs: options.recoveryWindowMs ?? DEFAULT_RECOVERY_WINDOW_MS,
   });
 
-  const server = createServer({ headersTimeout: 20_000, requestTimeout: 60_000 }, (req, res) => {
-    const url = parseRequestUrl(req);
+  const scheme = config.tls === undefined ? 'http' : 'https';
+  const serverOptions = { headersTimeout: 20_000, requestTimeout: 60_000 };
+  const onRequest: RequestListener = (req, res) => {
+    const url = parseRequestUrl(req, scheme);
     if (url === undefined) {
       sendError(res, badRequest('The request target is not a valid URL.'), log);
       return;
@@ -62,10 +75,13 @@ export function createEmulator(config: EmulatorConfig, options: EmulatorOptions 
     } else {
       sendError(res, notFound(`Nothing is served at ${path}.`), log);
     }
-  });
+  };
+  // The HTTPS server gets its certificate in `listen`, which may have to generate it first.
+  const httpsServer = config.tls === undefined ? undefined : createHttpsServer(serverOptions, onRequest);
+  const server = httpsServer ?? createHttpServer(serverOptions, onRequest);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = parseRequestUrl(req);
+    const url = parseRequestUrl(req, scheme);
     if (url === undefined || !isClientPath(url.pathname)) {
       rejectUpgrade(socket, 404);
       return;
@@ -76,17 +92,27 @@ export function createEmulator(config: EmulatorConfig, options: EmulatorOptions 
   let closing: Promise<void> | undefined;
   return {
     hubs,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    async listen() {
+      let tls: TlsCredentials | undefined;
+      if (config.tls !== undefined && httpsServer !== undefined) {
+        tls = await loadTlsCredentials(config.tls);
+        httpsServer.setSecureContext({ cert: tls.cert, key: tls.key });
+      }
+      const port = await new Promise<number>((resolve, reject) => {
         const onError = (error: Error): void => { reject(error); };
         server.once('error', onError);
         server.listen(config.port, config.host, () => {
           server.off('error', onError);
-          const { port } = server.address() as AddressInfo;
-          boundPort = port;
-          resolve({ port, endpoint: `http://${displayHost(config.host)}:${port}` });
+          resolve((server.address() as AddressInfo).port);
         });
-      }),
+      });
+      boundPort = port;
+      return {
+        port,
+        endpoint: `${scheme}://${displayHost(config.host)}:${port}`,
+        tls: tls === undefined ? undefined : { certFile: tls.certFile, selfSigned: tls.selfSigned },
+      };
+    },
     close: () =>
       (closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => { resolve(); }));
@@ -103,9 +129,10 @@ function isClientPath(path: string): boolean {
   return path === '/client' || path.startsWith('/client/hubs/') || path === '/client/hubs';
 }
 
-function parseRequestUrl(req: IncomingMessage): URL | undefined {
+/** The request target; the scheme matters: REST tokens are addressed to the URL the caller used. */
+function parseRequestUrl(req: IncomingMessage, scheme: string): URL | undefined {
   try {
-    return new URL(req.url ?? '/', 'http://emulator.invalid');
+    return new URL(req.url ?? '/', `${scheme}://emulator.invalid`);
   } catch {
     return undefined;
   }

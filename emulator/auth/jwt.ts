@@ -51,21 +51,43 @@ export function verifyJwt(token: string, options: VerifyOptions): VerifyResult {
 
   const payload = parseJsonSegment(payloadPart);
   if (payload === undefined) return { ok: false, reason: 'The token payload is not a JSON object.' };
+  const lifetimeProblem = checkLifetime(payload, options);
+  return lifetimeProblem === undefined ? { ok: true, payload, keyIndex } : { ok: false, reason: lifetimeProblem };
+}
 
+export type UnverifiedResult = { readonly ok: true; readonly payload: JwtPayload } | { readonly ok: false; readonly reason: string };
+
+/**
+ * The claims of a well-formed JWT whose signature is NOT checked, whatever its algorithm, with
+ * its lifetime checked as `verifyJwt` would. Only for tokens the emulator cannot verify (signed
+ * by Microsoft Entra ID) in its opt-in development mode.
+ */
+export function readUnverifiedJwt(token: string, options: Omit<VerifyOptions, 'keys'> = {}): UnverifiedResult {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'The token is empty or too long.' };
+  const parts = token.split('.');
+  if (parts.length !== 3) return { ok: false, reason: 'The token is not a JWT (expected three dot-separated parts).' };
+  const header = parseJsonSegment(parts[0] ?? '');
+  if (header === undefined || typeof header.alg !== 'string') return { ok: false, reason: 'The token header is not a JSON object with an alg.' };
+  const payload = parseJsonSegment(parts[1] ?? '');
+  if (payload === undefined) return { ok: false, reason: 'The token payload is not a JSON object.' };
+  const lifetimeProblem = checkLifetime(payload, options);
+  return lifetimeProblem === undefined ? { ok: true, payload } : { ok: false, reason: lifetimeProblem };
+}
+
+/** Why `exp`/`nbf` make the token unusable now (with the clock skew), or undefined. */
+function checkLifetime(payload: JwtPayload, options: Omit<VerifyOptions, 'keys'>): string | undefined {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const { exp, nbf } = payload;
   if (exp === undefined) {
-    if (options.requireExpiry ?? true) return { ok: false, reason: 'The token has no expiry (exp).' };
+    if (options.requireExpiry ?? true) return 'The token has no expiry (exp).';
   } else if (typeof exp !== 'number' || !Number.isFinite(exp)) {
-    return { ok: false, reason: 'The token expiry (exp) is not a number.' };
+    return 'The token expiry (exp) is not a number.';
   } else if (exp + skew < now) {
-    return { ok: false, reason: 'The token has expired.' };
+    return 'The token has expired.';
   }
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - skew > now)) {
-    return { ok: false, reason: 'The token is not valid yet (nbf).' };
-  }
-  return { ok: true, payload, keyIndex };
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf - skew > now)) return 'The token is not valid yet (nbf).';
+  return undefined;
 }
 
 function hmac(data: string, key: string): Buffer {

@@ -1,5 +1,5 @@
-import { verifyJwt } from '../auth/jwt.js';
-import { notImplemented, ServiceError } from '../errors.js';
+import { readUnverifiedJwt, verifyJwt } from '../auth/jwt.js';
+import { ServiceError } from '../errors.js';
 
 /**
  * REST authentication: `Authorization: Bearer <JWT>`, HS256 with either access key, `exp`
@@ -9,11 +9,16 @@ import { notImplemented, ServiceError } from '../errors.js';
  * or without its query string, and either side may be percent-decoded once. SDKs sign the URL
  * they send (the JS SDK includes the query, older docs said to leave it out), and encodings of
  * the same URL differ between stacks (`'` vs `%27`), so exact byte equality would be fragile.
+ *
+ * Tokens from Microsoft Entra ID (what a `TokenCredential` sends) are addressed to the service
+ * itself. Their signature can only be checked against Entra ID's published keys, which an
+ * offline emulator cannot reach, so they are refused unless the development-only
+ * `allowUnverifiedEntraTokens` mode is on; then audience and lifetime are checked, nothing else.
  */
 
 /** What the request was addressed to, as the caller signed it. */
 export interface RequestAddress {
-  /** `http://host:port`, from the scheme and the Host header. */
+  /** `http(s)://host:port`, from the scheme and the Host header. */
   readonly origin: string;
   /** The path exactly as sent (still percent-encoded). */
   readonly rawPath: string;
@@ -21,23 +26,27 @@ export interface RequestAddress {
   readonly rawQuery: string;
 }
 
-/** Audience of tokens from Microsoft Entra ID (the SDKs' `TokenCredential` path). */
-const ENTRA_AUDIENCE = 'https://webpubsub.azure.com';
+export interface AuthenticationOptions {
+  readonly keys: readonly string[];
+  readonly allowUnverifiedEntraTokens: boolean;
+}
+
+/** The resource of Web PubSub in Entra ID: a credential asks for `{resource}/.default` and gets tokens for it. */
+const ENTRA_RESOURCE = 'https://webpubsub.azure.com';
+const ENTRA_AUDIENCES: ReadonlySet<string> = new Set([ENTRA_RESOURCE, `${ENTRA_RESOURCE}/`, `${ENTRA_RESOURCE}/.default`]);
 
 /** Refusal carries no detail: an unauthenticated caller learns nothing. */
 export const unauthenticated = (): ServiceError => new ServiceError(401, 'Error.Unauthorized', 'Unauthorized.');
 
-export function authenticate(authorization: string | undefined, address: RequestAddress, keys: readonly string[]): void {
+export function authenticate(authorization: string | undefined, address: RequestAddress, options: AuthenticationOptions): void {
   const token = bearerToken(authorization);
   if (token === undefined) throw unauthenticated();
-  const result = verifyJwt(token, { keys });
-  if (!result.ok) {
-    if (claimsEntraAudience(token)) {
-      throw notImplemented('Microsoft Entra ID authentication (a TokenCredential); use the connection string with its AccessKey');
-    }
-    throw unauthenticated();
+  if (claimsEntraAudience(token)) {
+    if (!options.allowUnverifiedEntraTokens || !readUnverifiedJwt(token).ok) throw unauthenticated();
+    return;
   }
-  if (!audienceMatches(result.payload.aud, address)) throw unauthenticated();
+  const result = verifyJwt(token, { keys: options.keys });
+  if (!result.ok || !audienceMatches(result.payload.aud, address)) throw unauthenticated();
 }
 
 function bearerToken(authorization: string | undefined): string | undefined {
@@ -71,8 +80,8 @@ function decodeOnce(text: string): string {
 }
 
 /**
- * Whether an (unverifiable) token was minted for the service by Entra ID: worth a 501 that says
- * so instead of a bare 401. Reads the payload without trusting it; grants nothing.
+ * Whether a token is addressed to the service as an Entra ID resource. Reads the payload without
+ * trusting it: the caller decides what, if anything, that grants.
  */
 function claimsEntraAudience(token: string): boolean {
   const payload = token.split('.')[1];
@@ -80,8 +89,8 @@ function claimsEntraAudience(token: string): boolean {
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     if (typeof claims !== 'object' || claims === null || !('aud' in claims)) return false;
-    const { aud } = claims;
-    return aud === ENTRA_AUDIENCE || (Array.isArray(aud) && aud.includes(ENTRA_AUDIENCE));
+    const audiences: unknown[] = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    return audiences.some((aud) => typeof aud === 'string' && ENTRA_AUDIENCES.has(aud.toLowerCase()));
   } catch {
     return false;
   }

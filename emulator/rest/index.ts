@@ -65,7 +65,7 @@ async function handle(
   }
   const { route, params } = match;
 
-  authenticate(req.headers.authorization, address, config.accessKeys);
+  authenticate(req.headers.authorization, address, { keys: config.accessKeys, allowUnverifiedEntraTokens: config.allowUnverifiedEntraTokens });
   const query = QueryReader.parse(address.rawQuery);
   const apiVersion = query.apiVersion();
   const hubName = params.hub ?? '';

@@ -41,6 +41,8 @@ export function testConfig(options: {
     hubs: Object.fromEntries(Object.entries(options.hubs ?? {}).map(([name, handlers]) => [name, hubSettings(handlers)])),
     defaultHub: hubSettings(options.defaultHandlers ?? []),
     upstream: { ...FAST_UPSTREAM, ...options.upstream },
+    tls: undefined,
+    allowUnverifiedEntraTokens: false,
   };
 }
 

@@ -349,12 +349,12 @@ void describe('REST handler (recording hub)', () => {
     assert.equal(state.calls.length, accepted.length);
   });
 
-  void it('an Entra ID token gets a 501 that says what to use instead', async () => {
+  void it('an Entra ID token gets a 401 unless the development-only mode is on', async () => {
     const now = Math.floor(Date.now() / 1000);
     const entra = signJwt({ aud: 'https://webpubsub.azure.com', exp: now + 60 }, 'not-our-key');
     const response = await rawRequest('HEAD', '/api/hubs/chat/connections/c1', { token: entra });
-    assert.equal(response.status, 501);
-    assert.equal(response.headers.get('x-ms-error-code'), 'Error.NotImplemented');
+    assert.equal(response.status, 401);
+    assert.equal(await response.text(), '');
   });
 
   void it('validation: api-version, ttl, path values, content types, JSON, size', async () => {

@@ -16,6 +16,8 @@ export interface EmulatorSettingsJson {
   hubs: Record<string, HubSettingsJson>;
   defaultHub: HubSettingsJson;
   upstream: { timeoutMs: number; retryDelaysMs: number[]; validationTimeoutMs: number; validationTtlMs: number };
+  tls: { certFile: string; keyFile: string; selfSigned: boolean; directory: string };
+  allowUnverifiedEntraTokens: boolean;
 }
 
 export interface HubSettingsJson {
@@ -38,10 +40,12 @@ export type StartEmulatorOptions = DeepPartial<EmulatorSettingsJson> & {
 };
 
 export interface StartedEmulator {
-  /** `http://localhost:PORT` */
+  /** `http://localhost:PORT` (`https://` with TLS) */
   endpoint: string;
+  /** With TLS: the certificate file the server presents (trust it to connect). */
+  certFile: string | undefined;
   port: number;
-  /** `Endpoint=http://localhost:PORT;AccessKey=...;Version=1.0;` */
+  /** `Endpoint=http(s)://localhost:PORT;AccessKey=...;Version=1.0;` */
   connectionString: string;
   /** The primary access key. */
   accessKey: string;
@@ -65,10 +69,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     log: log ?? createConsoleLogger(level ?? 'silent'),
     ...(recoveryWindowMs === undefined ? {} : { recoveryWindowMs }),
   });
-  const { port, endpoint } = await emulator.listen();
+  const { port, endpoint, tls } = await emulator.listen();
   const accessKey = config.accessKeys[0] ?? '';
   return {
     endpoint,
+    certFile: tls?.certFile,
     port,
     connectionString: `Endpoint=${endpoint};AccessKey=${accessKey};Version=1.0;`,
     accessKey,

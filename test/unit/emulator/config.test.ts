@@ -152,3 +152,39 @@ void describe('config: buildConfig (the test helper path)', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
+
+void describe('config: TLS and keyless settings', () => {
+  void it('is plain HTTP with Entra ID tokens refused by default', () => {
+    const config = configOf(run([]));
+    assert.equal(config.tls, undefined);
+    assert.equal(config.allowUnverifiedEntraTokens, false);
+  });
+
+  void it('reads a certificate pair or the self-signed switch from flags, environment and file', () => {
+    assert.deepEqual(configOf(run(['--tls-cert', 'c.pem', '--tls-key=k.pem'])).tls, { kind: 'files', certFile: 'c.pem', keyFile: 'k.pem' });
+    assert.deepEqual(configOf(run(['--tls'])).tls, { kind: 'selfSigned', directory: undefined });
+    assert.deepEqual(configOf(run(['--tls-dir', '/certs'])).tls, { kind: 'selfSigned', directory: '/certs' });
+    assert.deepEqual(configOf(run([], { EMULATOR_TLS: 'TRUE' })).tls, { kind: 'selfSigned', directory: undefined });
+    assert.deepEqual(configOf(run([], { EMULATOR_TLS_CERT: 'c.pem', EMULATOR_TLS_KEY: 'k.pem' })).tls, { kind: 'files', certFile: 'c.pem', keyFile: 'k.pem' });
+    const files = { 'c.json': JSON.stringify({ tls: { certFile: 'f.pem', keyFile: 'fk.pem' }, allowUnverifiedEntraTokens: true }) };
+    const fromFile = configOf(run(['--config', 'c.json'], {}, files));
+    assert.deepEqual([fromFile.tls, fromFile.allowUnverifiedEntraTokens], [{ kind: 'files', certFile: 'f.pem', keyFile: 'fk.pem' }, true]);
+    assert.deepEqual(configOf(run(['--config', 'c.json', '--tls'], {}, files)).tls, { kind: 'selfSigned', directory: undefined }, 'flags win');
+    assert.equal(configOf(run(['--allow-unverified-entra-tokens'])).allowUnverifiedEntraTokens, true);
+    assert.equal(configOf(run([], { EMULATOR_ALLOW_UNVERIFIED_ENTRA_TOKENS: '1' })).allowUnverifiedEntraTokens, true);
+  });
+
+  void it('names every incomplete or contradictory TLS setting', () => {
+    assert.match(problemsOf(run(['--tls-cert', 'c.pem'])), /--tls-key: is missing: --tls-cert needs it\./);
+    assert.match(problemsOf(run(['--tls-key', 'k.pem', '--tls'])), /--tls-cert: a certificate of your own and --tls exclude each other\./);
+    assert.match(problemsOf(run(['--tls=yes'])), /--tls: the option takes no value\./);
+    assert.match(problemsOf(run([], { EMULATOR_TLS: 'maybe' })), /EMULATOR_TLS: "maybe" is not a switch\. Use true or false\./);
+    assert.match(problemsOf(run([], { EMULATOR_ALLOW_UNVERIFIED_ENTRA_TOKENS: 'on' })), /EMULATOR_ALLOW_UNVERIFIED_ENTRA_TOKENS: "on" is not a switch/);
+    const file = (tls: unknown): string => problemsOf(run(['--config', 'c.json'], {}, { 'c.json': JSON.stringify({ tls }) }));
+    assert.match(file({}), /c\.json: tls: names no certificate\./);
+    assert.match(file({ certFile: 'c.pem' }), /c\.json: tls\.keyFile: is missing/);
+    assert.match(file({ selfSigned: 'yes' }), /c\.json: tls\.selfSigned: "yes" is not a boolean/);
+    assert.match(file({ cert: 'c.pem' }), /c\.json: tls\.cert: unknown setting/);
+    assert.match(problemsOf(run(['--config', 'c.json'], {}, { 'c.json': '{"allowUnverifiedEntraTokens":"true"}' })), /allowUnverifiedEntraTokens: "true" is not a boolean/);
+  });
+});
