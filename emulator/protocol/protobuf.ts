@@ -42,7 +42,7 @@ const Upstream = {
 } as const;
 
 /** Newer members of the oneof (invoke, cancel invocation, stream data/end, group state): recognised, refused. */
-const UNSUPPORTED_REQUESTS: ReadonlySet<number> = new Set([10, 11, 12, 13, 14, 15, 16, 17]);
+const UNSUPPORTED_REQUESTS: ReadonlySet<number> = new Set([10, 11, 13, 14, 15, 16, 17]);
 const REQUESTS: ReadonlySet<number> = new Set([...Object.values(Upstream), ...UNSUPPORTED_REQUESTS]);
 
 /** `DownstreamMessage.message` members. */
