@@ -9,7 +9,7 @@
 import type { OutboundMessage } from '../hub/types.js';
 import type { ClientMessage, ControlMessage, DataType, Metadata } from './messages.js';
 import { readMetadata } from './metadata.js';
-import { isProtobufAny } from './protobufAny.js';
+import { isProtobufAny } from './protobufData.js';
 
 export type ParseResult = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly reason: string };
 

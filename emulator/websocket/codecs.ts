@@ -13,13 +13,13 @@ import {
   sequencedJsonFrame,
 } from '../protocol/json.js';
 import type { ClientMessage, ControlMessage } from '../protocol/messages.js';
+import { parseProtobufClientMessage } from '../protocol/protobufClientMessages.js';
 import {
   PROTOBUF_PONG_FRAME,
   encodeProtobufControlMessage,
   encodeProtobufDataMessage,
-  parseProtobufClientMessage,
   sequencedProtobufFrame,
-} from '../protocol/protobuf.js';
+} from '../protocol/protobufServerMessages.js';
 import { Subprotocol } from '../protocol/subprotocols.js';
 
 /** One WebSocket message: a buffer, or fragments sent back to back (never copied together). */

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  encodeProtobufControlMessage,
-  encodeProtobufDataMessage,
-  parseProtobufClientMessage,
-  sequencedProtobufFrame,
-} from '../../../emulator/protocol/protobuf.js';
-import { isProtobufAny } from '../../../emulator/protocol/protobufAny.js';
+import { parseProtobufClientMessage } from '../../../emulator/protocol/protobufClientMessages.js';
+import { isProtobufAny } from '../../../emulator/protocol/protobufData.js';
+import { encodeProtobufControlMessage, encodeProtobufDataMessage, sequencedProtobufFrame } from '../../../emulator/protocol/protobufServerMessages.js';
 import { WireReader, varintSize, writeVarint } from '../../../emulator/protocol/protobufWire.js';
 import { decodeDownstream, encodeAny, encodeUpstream, wire } from '../../helpers/protobufMessages.js';
 
