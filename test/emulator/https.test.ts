@@ -202,6 +202,20 @@ void describe('keyless (Entra ID) REST with the mode off', () => {
   });
 });
 
+void describe('HTTPS without openssl', () => {
+  void it('stops the start with a message that says what to do', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'emulator-tls-'));
+    const path = process.env.PATH;
+    process.env.PATH = directory;
+    try {
+      await assert.rejects(startEmulator({ tls: { selfSigned: true, directory } }), /openssl was not found on PATH.*--tls-cert and --tls-key/);
+    } finally {
+      process.env.PATH = path;
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 void describe('HTTPS with a certificate of your own', () => {
   void it('refuses a missing or mismatched certificate at start, naming the file', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'emulator-tls-'));
