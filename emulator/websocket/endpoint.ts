@@ -108,6 +108,10 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     maxSocketBufferBytes: 16 * 1024 * 1024,
   };
   let closing = false;
+  /** Shared by every session: a per-session closure would pin its handshake's scope in memory. */
+  const forgetSession = (ended: Session): void => {
+    sessions.delete(ended.connectionId);
+  };
   /** Until `ws` takes the socket over, a reset during the handshake must not go unhandled. */
   const onHandshakeSocketError = (error: Error): void => {
     log.debug(`client socket error during the handshake: ${error.message}`);
@@ -248,6 +252,9 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     const onEarlyClose = (): void => {
       if (accepted) dispatcher.disconnected(upstream, 'The client went away before the connection opened.');
     };
+    // Read here, not in the callback: a closure naming `decision` would keep its request headers
+    // and query alive as long as the connection.
+    const { rawSendToGroup } = decision;
     socket.once('close', onEarlyClose);
     complete(req, socket, head, settled.subprotocol, (ws) => {
       socket.off('close', onEarlyClose);
@@ -266,8 +273,8 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
         codec,
         subprotocol: settled.subprotocol,
         limits,
-        onEnded: (ended) => sessions.delete(ended.connectionId),
-        rawSendToGroup: decision.rawSendToGroup,
+        onEnded: forgetSession,
+        rawSendToGroup,
       });
       sessions.set(session.connectionId, session);
       const clientSocket = bridge(ws, session, hubSettingsOf(config, hub.name).keepAliveIntervalSeconds);
