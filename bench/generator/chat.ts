@@ -16,7 +16,7 @@ import { Histogram, type HistogramSnapshot } from '../lib/histogram.js';
 import { WebPubSubClient, type Endpoint } from './clients.js';
 import { makeChatText } from './frames.js';
 import { log, mark, markAndWait } from './ipc.js';
-import { sleep } from './util.js';
+import { sleep, staggeredAcks } from './util.js';
 
 export type ChatPhaseKind = 'echo-direct' | 'echo-webhook' | 'fanout-direct' | 'fanout-webhook';
 
@@ -130,9 +130,7 @@ export async function runChat(job: ChatJob): Promise<ChatResult> {
   };
   await Promise.all(Array.from({ length: 50 }, worker));
   const connectMs = performance.now() - connectStart;
-  const acks = setInterval(() => {
-    for (const client of clients) client.flushAck();
-  }, 1000);
+  const acks = staggeredAcks(clients);
   // Presence notices of the connects (the chat announces every join to everyone) must be over.
   const quietSince = performance.now();
   while (performance.now() - lastOtherAt < 1000 && performance.now() - quietSince < 120_000) await sleep(200);

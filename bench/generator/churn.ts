@@ -14,7 +14,7 @@ import { Histogram, type HistogramSnapshot } from '../lib/histogram.js';
 import { createClient, type Endpoint, type RoomClient } from './clients.js';
 import { makePayload } from './frames.js';
 import { log, mark } from './ipc.js';
-import { openClients, seededRandom, sleep } from './util.js';
+import { openClients, seededRandom, sleep, staggeredAcks } from './util.js';
 
 export interface ChurnJob {
   readonly kind: 'churn';
@@ -130,9 +130,7 @@ export async function runChurn(job: ChurnJob): Promise<ChurnResult> {
   clients.push(...opened);
   const publisher = createClient({ endpoint: job.endpoint, userId: 'publisher', onMessage: () => undefined });
   await publisher.connect();
-  const acks = setInterval(() => {
-    for (const client of clients) client.flushAck();
-  }, 1000);
+  const acks = staggeredAcks(clients);
   await sleep(500);
 
   const random = seededRandom(job.seed);

@@ -48,3 +48,17 @@ export async function openClients(options: OpenOptions): Promise<RoomClient[]> {
   await Promise.all(Array.from({ length: Math.min(options.concurrency, options.count) }, worker));
   return clients;
 }
+
+const ACK_SLOTS = 20;
+
+/**
+ * Sends each client's sequence ack once a second, as independent clients would: client i in
+ * slot i % 20 of the second, so the server never sees every client ack at the same moment.
+ */
+export function staggeredAcks(clients: readonly { flushAck(): void }[]): NodeJS.Timeout {
+  let slot = 0;
+  return setInterval(() => {
+    for (let i = slot; i < clients.length; i += ACK_SLOTS) clients[i]?.flushAck();
+    slot = (slot + 1) % ACK_SLOTS;
+  }, 1000 / ACK_SLOTS);
+}

@@ -1,5 +1,5 @@
 /** The servers under test, each started in its own process pinned to the server core. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER_CPU, startServer, type RunningServer } from './children.js';
@@ -61,13 +61,34 @@ export function startSystem(variant: Variant, options: StartOptions = {}): Promi
       const dir = mkdtempSync(join(tmpdir(), 'bench-emulator-'));
       const configFile = join(dir, 'emulator.json');
       writeFileSync(configFile, JSON.stringify(options.emulatorConfig ?? defaultEmulatorConfig(), null, 2));
-      return startServer('emulator', {
-        cpu: SERVER_CPU,
-        args: [...nodeArgs, EMULATOR_MAIN, '--host', '127.0.0.1', '--port', '0', '--config', configFile],
-        env: { LOG_LEVEL: 'warn', ...options.env },
-      });
+      return removeWhenStopped(
+        startServer('emulator', {
+          cpu: SERVER_CPU,
+          args: [...nodeArgs, EMULATOR_MAIN, '--host', '127.0.0.1', '--port', '0', '--config', configFile],
+          env: options.env,
+        }),
+        dir,
+      );
     }
   }
+}
+
+/** The server, whose stop() also deletes `dir` (its settings file); deleted at once if it fails to start. */
+export async function removeWhenStopped(starting: Promise<RunningServer>, dir: string): Promise<RunningServer> {
+  let server: RunningServer;
+  try {
+    server = await starting;
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function defaultEmulatorConfig(): unknown {

@@ -3,11 +3,12 @@
  * and its REST broadcast to everyone), each compared with a direct group send of the same size
  * on the same connections in the same session.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chatEmulatorConfig, LOCAL_HUB, localConnectionString } from '../../scripts/chatEmulatorConfig.js';
 import { freePort, SERVER_CPU, startServer, type RunningServer } from '../lib/children.js';
+import { formatSummary, summarize, type CpuProfile } from '../lib/cpuprofile.js';
 import { runGenerator, type MarkJudge, type MarkSample } from '../lib/generator.js';
 import { Histogram } from '../lib/histogram.js';
 import type { BenchOptions } from '../lib/options.js';
@@ -16,6 +17,7 @@ import { cpuPercent } from '../lib/proc.js';
 import { ATTEMPTS, waitForQuiet } from '../lib/quiet.js';
 import { table } from '../lib/report.js';
 import { fmt, kilo, percent, thousands } from '../lib/stats.js';
+import { removeWhenStopped } from '../lib/systems.js';
 import { DEFAULT_ACCESS_KEY } from '../lib/token.js';
 import { RELIABLE_SUBPROTOCOL } from '../generator/clients.js';
 import type { ChatJob, ChatPhase, ChatPhaseKind, ChatResult } from '../generator/chat.js';
@@ -36,6 +38,7 @@ export interface PhaseRow {
   readonly expected: number;
   readonly emulatorCpuPct: number;
   readonly emulatorUsPerMessage: number;
+  readonly emulatorUsPerDelivery: number;
   readonly handlerCpuPct: number;
   readonly generatorCpuPct: number;
   readonly othersPct: number;
@@ -57,7 +60,7 @@ const TEXT_CHARS = 80;
 /** Fan-out beyond this many deliveries/s cannot be sustained here; such phases run alone. */
 const SHARED_FANOUT_LIMIT = 200_000;
 
-interface Session {
+export interface Session {
   readonly name: string;
   readonly handler: HandlerKind;
   readonly phases: readonly ChatPhase[];
@@ -100,7 +103,7 @@ interface Started {
   readonly hub: string;
 }
 
-async function startSession(handler: HandlerKind): Promise<Started> {
+async function startSession(handler: HandlerKind, emulatorNodeArgs: readonly string[] = []): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-chat-'));
   const configFile = join(dir, 'emulator.json');
   const emulatorPort = await freePort();
@@ -108,7 +111,7 @@ async function startSession(handler: HandlerKind): Promise<Started> {
     // As `npm start` does it: the emulator configured for the app's hub, then the runner.
     const appPort = await freePort();
     writeFileSync(configFile, JSON.stringify(chatEmulatorConfig({ appPort, emulatorPort })));
-    const emulator = await startServer('emulator', { cpu: SERVER_CPU, args: [EMULATOR_MAIN, '--config', configFile, '--port', String(emulatorPort), '--host', 'localhost'] });
+    const emulator = await removeWhenStopped(startServer('emulator', { cpu: SERVER_CPU, args: [...emulatorNodeArgs, EMULATOR_MAIN, '--config', configFile, '--port', String(emulatorPort), '--host', 'localhost'] }), dir);
     try {
       const { WEBPUBSUB_ENDPOINT: _e, WEBPUBSUB_ALLOWED_ORIGINS: _o, WEBPUBSUB_WEBHOOK_KEY: _k, WEBSITE_AUTH_ENABLED: _a, ...inherited } = process.env;
       const runner = await startServer('functions runner', {
@@ -123,10 +126,10 @@ async function startSession(handler: HandlerKind): Promise<Started> {
     }
   }
   const hub = 'bench';
-  const bare = await startServer('CloudEvents handler', {
+  const bare = await removeWhenStopped(startServer('CloudEvents handler', {
     cpu: SERVER_CPU,
     args: [join(BENCH_DIST, 'servers', 'cloudevents-handler.js'), '--port', '0', '--emulator', `http://127.0.0.1:${emulatorPort}`, '--hub', hub],
-  });
+  }), dir);
   try {
     const config = {
       hubs: {
@@ -137,7 +140,7 @@ async function startSession(handler: HandlerKind): Promise<Started> {
       },
     };
     writeFileSync(configFile, JSON.stringify(config));
-    const emulator = await startServer('emulator', { cpu: SERVER_CPU, args: [EMULATOR_MAIN, '--config', configFile, '--port', String(emulatorPort), '--host', '127.0.0.1'] });
+    const emulator = await removeWhenStopped(startServer('emulator', { cpu: SERVER_CPU, args: [...emulatorNodeArgs, EMULATOR_MAIN, '--config', configFile, '--port', String(emulatorPort), '--host', '127.0.0.1'] }), dir);
     return { emulator, handler: bare, hub };
   } catch (error) {
     await bare.stop();
@@ -152,11 +155,11 @@ function processCpu(index: number, from: MarkSample | undefined, to: MarkSample 
   return { pct: cpuPercent(a, b), us: b.cpuUs - a.cpuUs };
 }
 
-export async function runSession(session: Session, options: BenchOptions): Promise<SessionOutcome> {
+export async function runSession(session: Session, options: BenchOptions, emulatorNodeArgs: readonly string[] = []): Promise<SessionOutcome> {
   await waitForQuiet(log);
   let started: Started;
   try {
-    started = await startSession(session.handler);
+    started = await startSession(session.handler, emulatorNodeArgs);
   } catch (error) {
     return { name: session.name, rows: [], failedAcks: 0, drops: 0, connectMs: Number.NaN, error: `could not start: ${errorText(error)}` };
   }
@@ -200,6 +203,7 @@ export async function runSession(session: Session, options: BenchOptions): Promi
         expected: phase.expected,
         emulatorCpuPct: emulatorCpu.pct,
         emulatorUsPerMessage: emulatorCpu.us / phase.measuredMessages,
+        emulatorUsPerDelivery: emulatorCpu.us / Math.max(1, phase.delivered),
         handlerCpuPct: processCpu(1, from, to).pct,
         generatorCpuPct: usage.generatorCpuPct,
         othersPct: usage.othersPct,
@@ -317,6 +321,7 @@ export function chatTable(outcomes: readonly SessionOutcome[], options: BenchOpt
         row === direct ? '' : `${added(row.p50Ms, direct?.p50Ms)} / ${added(row.p99Ms, direct?.p99Ms)}`,
         `${thousands(row.delivered)} / ${thousands(row.expected)} (${percent(row.delivered, row.expected)})`,
         fmt(row.emulatorCpuPct, 0),
+        fmt(row.emulatorUsPerDelivery, 2),
         row === direct ? '' : fmt(row.handlerCpuPct, 0),
         fmt(row.generatorCpuPct, 0),
         status(row),
@@ -324,7 +329,7 @@ export function chatTable(outcomes: readonly SessionOutcome[], options: BenchOpt
     }
   }
   return table(
-    ['Path', 'Rate', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'Added vs direct p50 / p99 ms', 'Delivered / expected', 'Emulator CPU %', 'Handler CPU %', 'Generator CPU %', 'Status'],
+    ['Path', 'Rate', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'Added vs direct p50 / p99 ms', 'Delivered / expected', 'Emulator CPU %', 'Emulator CPU µs / delivery', 'Handler CPU %', 'Generator CPU %', 'Status'],
     out,
   );
 }
@@ -337,4 +342,22 @@ export function sessionNotes(outcomes: readonly SessionOutcome[]): string {
         : `- ${o.name}: ${thousands(o.rows.length)} phase(s); clients connected in ${fmt(o.connectMs / 1000, 1)} s; ${o.failedAcks} failed event acks; ${o.drops} connections closed by the server`,
     )
     .join('\n');
+}
+
+/** The emulator under `--cpu-prof` while user events go through the webhook at `rate` events/s. */
+export async function profileWebhook(options: BenchOptions, rate: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-webhook-'));
+  const session: Session = {
+    name: `profile: echo through the webhook at ${rate}/s`,
+    handler: 'bare',
+    phases: [{ name: `echo-webhook@${rate}`, kind: 'echo-webhook', rate, warmupS: options.chatWarmupS, measureS: options.chatMeasureS }],
+  };
+  const outcome = await runSession(session, options, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  for (const row of outcome.rows) log(`    (under the profiler) ${describeRow(row)}`);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return `no profile was written (${outcome.error ?? 'the emulator did not exit cleanly'})`;
+  const file = join(dir, files.sort().at(-1)!);
+  const row = outcome.rows[0];
+  const head = row === undefined ? '' : `emulator CPU ${fmt(row.emulatorCpuPct, 0)}% = ${fmt(row.emulatorUsPerMessage, 0)} µs per event under the profiler; `;
+  return `User events through the webhook (echo) at ${rate}/s, ${options.chatMeasureS} s measured: ${head}${file}\n${formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile), 20)}`;
 }
