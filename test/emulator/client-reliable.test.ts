@@ -7,6 +7,7 @@ import { clientToken, nowSeconds } from '../helpers/clientTokens.js';
 import { openRawClient, type Closed, type RawClient } from '../helpers/rawClient.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../helpers/recordingUpstream.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { NO_KEEP_ALIVE } from '../helpers/sdkClientOptions.js';
 import { Inbox, withTimeout } from '../helpers/waitFor.js';
 
 const JSON_PROTOCOL = 'json.webpubsub.azure.v1';
@@ -253,7 +254,7 @@ void describe('@azure/web-pubsub-client (reliable default) through a TCP proxy t
   });
 
   function subscriber(): { client: WebPubSubClient; received: Inbox<OnGroupDataMessageArgs['message']>; connected: Inbox<string> } {
-    const client = new WebPubSubClient({ getClientAccessUrl: async () => (await service.getClientAccessToken({ roles: ROLES })).url });
+    const client = new WebPubSubClient({ getClientAccessUrl: async () => (await service.getClientAccessToken({ roles: ROLES })).url }, NO_KEEP_ALIVE);
     const received = new Inbox<OnGroupDataMessageArgs['message']>();
     const connected = new Inbox<string>();
     client.on('group-message', (event) => {

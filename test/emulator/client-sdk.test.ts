@@ -11,6 +11,7 @@ import {
 } from '@azure/web-pubsub-client';
 import { startEmulator, type StartedEmulator } from '../helpers/emulator.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../helpers/recordingUpstream.js';
+import { NO_KEEP_ALIVE } from '../helpers/sdkClientOptions.js';
 import { Inbox, withTimeout } from '../helpers/waitFor.js';
 
 const HUB = 'sdkhub';
@@ -55,7 +56,7 @@ for (const [protocolName, protocol] of protocols) {
     async function startClient(userId: string, roles: string[] = ROLES): Promise<Observed> {
       const client = new WebPubSubClient(
         { getClientAccessUrl: async () => (await service.getClientAccessToken({ userId, roles })).url },
-        { protocol: protocol() },
+        { protocol: protocol(), ...NO_KEEP_ALIVE },
       );
       const observed: Observed = { client, connected: new Inbox(), disconnected: new Inbox(), groupMessages: new Inbox(), serverMessages: new Inbox() };
       client.on('connected', (event) => {
@@ -164,7 +165,7 @@ for (const [protocolName, protocol] of protocols) {
     void it('reports a REST close as disconnected with its reason, and upstream hears disconnected once', async () => {
       const erin = new WebPubSubClient(
         { getClientAccessUrl: async () => (await service.getClientAccessToken({ userId: 'erin' })).url },
-        { protocol: protocol(), autoReconnect: false },
+        { protocol: protocol(), autoReconnect: false, ...NO_KEEP_ALIVE },
       );
       const disconnected = new Inbox<string | undefined>();
       let connectionId = '';
