@@ -20,6 +20,7 @@ import { machineLine } from './lib/proc.js';
 import { kilo } from './lib/stats.js';
 
 async function main(): Promise<void> {
+  const started = performance.now();
   const options = parseOptions();
   pinSelf(GENERATOR_CPU);
   for (const file of [EMULATOR_MAIN, RUNNER_MAIN]) {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     writeSection(options, 'profile-webhook', 'Where the emulator spends its CPU on webhook events', `${runHeader(info, 'The emulator under `node --cpu-prof` (the profiler costs CPU; not an M4 result).')}\n\n\`\`\`text\n${text}\n\`\`\``);
   }
   if (options.write) console.log('Results written to docs/benchmarks.md.');
+  console.log(`bench:chat finished in ${((performance.now() - started) / 60_000).toFixed(1)} min.`);
 }
 
 main().catch((error: unknown) => {

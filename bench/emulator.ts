@@ -22,6 +22,7 @@ import { describeSettings, estimateSeconds } from './lib/plan.js';
 import { machineLine } from './lib/proc.js';
 
 async function main(): Promise<void> {
+  const started = performance.now();
   const options = parseOptions();
   pinSelf(GENERATOR_CPU);
   const info = machine();
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     );
   }
   if (options.write) console.log('Results written to docs/benchmarks.md.');
+  console.log(`bench:emulator finished in ${((performance.now() - started) / 60_000).toFixed(1)} min.`);
 }
 
 main().catch((error: unknown) => {

@@ -30,8 +30,8 @@ export interface ProfileSummary {
 function where(node: ProfileNode): { fn: string; file: string } {
   const { functionName, url, lineNumber } = node.callFrame;
   const path = url.startsWith('file://') ? relative(REPO_ROOT, new URL(url).pathname) : url === '' ? '(native)' : url;
-  // Compiled sources are named after their TypeScript files.
-  const file = path.startsWith('dist/') ? path.slice('dist/'.length).replace(/\.js$/, '.ts') : path;
+  // Line numbers are those of the compiled file, so it keeps its own name (dist/….js).
+  const file = path;
   return { fn: `${functionName === '' ? '(anonymous)' : functionName} ${file}${url === '' ? '' : `:${lineNumber + 1}`}`, file };
 }
 
