@@ -11,7 +11,7 @@
  * Settings: bench/lib/options.ts (BENCH_QUICK=1 for a smoke run).
  */
 import { existsSync } from 'node:fs';
-import { chatTable, echoCapacity, echoTable, planSessions, profileWebhook, runChatSessions, sessionNotes } from './metrics/chat.js';
+import { chatTable, echoCapacity, echoTable, planSessions, profileChat, runChatSessions, sessionNotes } from './metrics/chat.js';
 import { GENERATOR_CPU, pinSelf } from './lib/children.js';
 import { machine, machineSection, runHeader, writeSection } from './lib/doc.js';
 import { parseOptions } from './lib/options.js';
@@ -59,10 +59,10 @@ async function main(): Promise<void> {
     );
   }
   if (options.metrics.has('profile')) {
-    console.log('Profile: the emulator under --cpu-prof, user events through the webhook');
-    const text = await profileWebhook(options, 5000);
+    console.log('Profile: the emulator under --cpu-prof, webhook events and reliable fan-out');
+    const text = await profileChat(options, 5000, 50);
     console.log(`\n${text}\n`);
-    writeSection(options, 'profile-webhook', 'Where the emulator spends its CPU on webhook events', `${runHeader(info, 'The emulator under `node --cpu-prof` (the profiler costs CPU; not an M4 result).')}\n\n\`\`\`text\n${text}\n\`\`\``);
+    writeSection(options, 'profile-chat', 'Where the emulator spends its CPU on the chat path', `${runHeader(info, 'The emulator under `node --cpu-prof` (the profiler costs CPU; not an M4 result).')}\n\n\`\`\`text\n${text}\n\`\`\``);
   }
   if (options.write) console.log('Results written to docs/benchmarks.md.');
   console.log(`bench:chat finished in ${((performance.now() - started) / 60_000).toFixed(1)} min.`);

@@ -15,7 +15,7 @@ export function writeSection(options: BenchOptions, id: string, heading: string,
 }
 
 export function runHeader(info: MachineInfo, settings: string): string {
-  return `Measured ${info.date} on ${machineLine(info)}.\n${settings}`;
+  return `Measured on ${machineLine(info)}.\n${settings}`;
 }
 
 export function machineSection(info: MachineInfo): string {

@@ -74,7 +74,7 @@ export interface MachineInfo {
 
 export function describeMachine(root: string): MachineInfo {
   const libraries: Record<string, string> = {};
-  for (const name of ['ws', 'socket.io', 'typescript']) {
+  for (const name of ['ws', 'socket.io', '@azure/web-pubsub', '@azure/web-pubsub-express', '@azure/functions']) {
     libraries[name] = packageVersion(root, name);
   }
   return {

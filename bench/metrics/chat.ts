@@ -191,19 +191,20 @@ export async function runSession(session: Session, options: BenchOptions, emulat
       const usage = usageBetween(from, to);
       const emulatorCpu = processCpu(0, from, to);
       const latency = Histogram.from(phase.latency);
+      const none = latency.count === 0;
       return {
         handler: session.handler,
         kind: phase.kind,
         rate: phase.rate,
-        p50Ms: latency.quantile(0.5) / 1000,
-        p99Ms: latency.quantile(0.99) / 1000,
-        p999Ms: latency.quantile(0.999) / 1000,
-        maxMs: latency.max / 1000,
+        p50Ms: none ? Number.NaN : latency.quantile(0.5) / 1000,
+        p99Ms: none ? Number.NaN : latency.quantile(0.99) / 1000,
+        p999Ms: none ? Number.NaN : latency.quantile(0.999) / 1000,
+        maxMs: none ? Number.NaN : latency.max / 1000,
         delivered: phase.delivered,
         expected: phase.expected,
         emulatorCpuPct: emulatorCpu.pct,
         emulatorUsPerMessage: emulatorCpu.us / phase.measuredMessages,
-        emulatorUsPerDelivery: emulatorCpu.us / Math.max(1, phase.delivered),
+        emulatorUsPerDelivery: phase.delivered === 0 ? Number.NaN : emulatorCpu.us / phase.delivered,
         handlerCpuPct: processCpu(1, from, to).pct,
         generatorCpuPct: usage.generatorCpuPct,
         othersPct: usage.othersPct,
@@ -257,7 +258,8 @@ function status(row: PhaseRow): string {
 }
 
 const ms = (v: number | undefined, d = 2): string => (v === undefined ? 'n/a' : fmt(v, d));
-const added = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${a - b >= 0 ? '+' : ''}${fmt(a - b, 2)}`);
+const added = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !Number.isFinite(a - b) ? 'n/a' : `${a - b >= 0 ? '+' : ''}${fmt(a - b, 2)}`;
 
 export function echoTable(outcomes: readonly SessionOutcome[], options: BenchOptions): string {
   const rows = outcomes.flatMap((o) => o.rows);
@@ -344,20 +346,37 @@ export function sessionNotes(outcomes: readonly SessionOutcome[]): string {
     .join('\n');
 }
 
-/** The emulator under `--cpu-prof` while user events go through the webhook at `rate` events/s. */
-export async function profileWebhook(options: BenchOptions, rate: number): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-webhook-'));
-  const session: Session = {
-    name: `profile: echo through the webhook at ${rate}/s`,
-    handler: 'bare',
-    phases: [{ name: `echo-webhook@${rate}`, kind: 'echo-webhook', rate, warmupS: options.chatWarmupS, measureS: options.chatMeasureS }],
-  };
-  const outcome = await runSession(session, options, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  for (const row of outcome.rows) log(`    (under the profiler) ${describeRow(row)}`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) return `no profile was written (${outcome.error ?? 'the emulator did not exit cleanly'})`;
-  const file = join(dir, files.sort().at(-1)!);
-  const row = outcome.rows[0];
-  const head = row === undefined ? '' : `emulator CPU ${fmt(row.emulatorCpuPct, 0)}% = ${fmt(row.emulatorUsPerMessage, 0)} µs per event under the profiler; `;
-  return `User events through the webhook (echo) at ${rate}/s, ${options.chatMeasureS} s measured: ${head}${file}\n${formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile), 20)}`;
+/**
+ * The emulator under `--cpu-prof` in two chat phases: user events through the webhook (echo) at
+ * `echoRate` events/s, and a reliable fan-out (direct group send to all clients) at `fanoutRate`.
+ */
+export async function profileChat(options: BenchOptions, echoRate: number, fanoutRate: number): Promise<string> {
+  const w = options.chatWarmupS;
+  const m = options.chatMeasureS;
+  const cases: [string, ChatPhase][] = [
+    [`user events through the webhook (echo) at ${thousands(echoRate)}/s`, { name: `echo-webhook@${echoRate}`, kind: 'echo-webhook', rate: echoRate, warmupS: w, measureS: m }],
+    [
+      `a direct group send to all ${thousands(options.chatClients)} reliable clients at ${thousands(fanoutRate)} msg/s`,
+      { name: `fanout-direct@${fanoutRate}`, kind: 'fanout-direct', rate: fanoutRate, warmupS: w, measureS: m },
+    ],
+  ];
+  const parts: string[] = [];
+  for (const [what, phase] of cases) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-profile-chat-'));
+    const outcome = await runSession({ name: `profile: ${what}`, handler: 'bare', phases: [phase] }, options, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    for (const row of outcome.rows) log(`    (under the profiler) ${describeRow(row)}`);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length === 0) {
+      parts.push(`${what}: no profile was written (${outcome.error ?? 'the emulator did not exit cleanly'})`);
+      continue;
+    }
+    const file = join(dir, files.sort().at(-1)!);
+    const row = outcome.rows[0];
+    const head =
+      row === undefined
+        ? ''
+        : `emulator CPU ${fmt(row.emulatorCpuPct, 0)}% = ${fmt(row.emulatorUsPerMessage, 0)} µs per message, ${fmt(row.emulatorUsPerDelivery, 2)} µs per delivery, under the profiler; `;
+    parts.push(`${what}, ${m} s measured: ${head}${file}\n${formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile), 15)}`);
+  }
+  return parts.join('\n\n');
 }
