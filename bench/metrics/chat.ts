@@ -218,6 +218,8 @@ export async function runSession(session: Session, options: BenchOptions, emulat
     return { name: session.name, rows: [], failedAcks: 0, drops: 0, connectMs: Number.NaN, error: errorText(error) };
   } finally {
     await Promise.all([emulator.stop(), handler.stop()]);
+    const accepted = /(\d+) TCP connections accepted/.exec(handler.output());
+    if (accepted !== null) log(`    the emulator opened ${accepted[1]} TCP connection(s) to the handler`);
   }
 }
 

@@ -83,10 +83,20 @@ const server = createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
   });
 });
 
+// How many TCP connections the emulator opened to this handler: a keep-alive pool that works
+// opens a few and reuses them.
+let accepted = 0;
+server.on('connection', () => {
+  accepted += 1;
+});
+
 server.listen(port, '127.0.0.1', () => {
   const address = server.address();
   const actual = typeof address === 'object' && address !== null ? address.port : port;
   console.log(`CloudEvents handler listening on http://127.0.0.1:${actual}`);
 });
 
-exitOnSignals(() => server.close());
+exitOnSignals(() => {
+  console.log(`CloudEvents handler: ${accepted} TCP connections accepted`);
+  server.close();
+});
