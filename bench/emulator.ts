@@ -16,6 +16,7 @@ import { runProfile } from './metrics/profile.js';
 import { m5Table, runM5 } from './metrics/churn.js';
 import { GENERATOR_CPU, pinSelf } from './lib/children.js';
 import { machine, machineSection, runHeader, writeSection } from './lib/doc.js';
+import { relaxForSmokeRuns } from './lib/quiet.js';
 import { parseOptions } from './lib/options.js';
 import { EMULATOR_MAIN } from './lib/paths.js';
 import { describeSettings, estimateSeconds } from './lib/plan.js';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const options = parseOptions();
   pinSelf(GENERATOR_CPU);
+  if (options.quick) relaxForSmokeRuns();
   const info = machine();
   console.log(`bench:emulator on ${machineLine(info)}`);
   console.log(describeSettings(options));

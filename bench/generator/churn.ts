@@ -174,8 +174,20 @@ export async function runChurn(job: ChurnJob): Promise<ChurnResult> {
   mark('measure-end');
 
   const expected = total * n;
+  // Wait for late and replayed messages: until everything arrived, nothing new came for a second
+  // after every member was back online, or drainS passed.
   const drainUntil = performance.now() + job.drainS * 1000;
-  while (delivered < expected && performance.now() < drainUntil) await sleep(100);
+  let lastCount = delivered;
+  let stillSince = performance.now();
+  while (delivered < expected && performance.now() < drainUntil) {
+    await sleep(100);
+    if (delivered !== lastCount || performance.now() < lastDisruptionAt + (job.offlineS + 1) * 1000) {
+      lastCount = delivered;
+      stillSince = performance.now();
+    } else if (performance.now() - stillSince >= 1000) {
+      break;
+    }
+  }
   stopping = true;
   clearInterval(acks);
   for (const timer of timers) clearTimeout(timer);

@@ -72,7 +72,7 @@ export async function runFanout(job: FanoutJob): Promise<FanoutResult> {
   const connectMs = performance.now() - connectStart;
   const stride = Math.max(1, Math.floor(job.clients / job.publishers));
   const publishers: RoomClient[] = Array.from({ length: job.publishers }, (_, i) => clients[(i * stride) % clients.length]!);
-  await sleep(500);
+  await sleep(200);
 
   let maxSendLagMs = 0;
   let windowStart = 0;

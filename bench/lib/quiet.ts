@@ -14,11 +14,27 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+let attemptsAllowed = 4;
+
 /** How often a disturbed run is tried before its numbers are kept (and flagged). */
-export const ATTEMPTS = 4;
+export function attempts(): number {
+  return attemptsAllowed;
+}
+
+let quietSecondsNeeded = 2;
+
+/**
+ * The smoke profile neither waits for a quiet machine nor repeats disturbed runs (it still flags
+ * them): its numbers are not for quoting, and it must stay short.
+ */
+export function relaxForSmokeRuns(): void {
+  quietSecondsNeeded = 0;
+  attemptsAllowed = 1;
+}
 
 /** Waits until every core is below QUIET_PCT busy for two seconds in a row (at most three minutes). */
 export async function waitForQuiet(log: (line: string) => void): Promise<void> {
+  if (quietSecondsNeeded <= 0) return;
   const started = performance.now();
   let reported = false;
   let quietSeconds = 0;
@@ -29,7 +45,7 @@ export async function waitForQuiet(log: (line: string) => void): Promise<void> {
     if (from === undefined || to === undefined) return;
     const busiest = Math.max(...othersPercent(from, to, []));
     quietSeconds = busiest < QUIET_PCT ? quietSeconds + 1 : 0;
-    if (quietSeconds >= 2) return;
+    if (quietSeconds >= quietSecondsNeeded) return;
     if (busiest < QUIET_PCT) continue;
     if (performance.now() - started > MAX_WAIT_MS) {
       log(`    the machine stayed busy (a core at ${busiest.toFixed(0)}% from other processes); running anyway, the run will be flagged`);

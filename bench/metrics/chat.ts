@@ -14,7 +14,7 @@ import { Histogram } from '../lib/histogram.js';
 import type { BenchOptions } from '../lib/options.js';
 import { BENCH_DIST, EMULATOR_MAIN, RUNNER_MAIN } from '../lib/paths.js';
 import { cpuPercent } from '../lib/proc.js';
-import { ATTEMPTS, waitForQuiet } from '../lib/quiet.js';
+import { attempts, waitForQuiet } from '../lib/quiet.js';
 import { table } from '../lib/report.js';
 import { fmt, kilo, percent, thousands } from '../lib/stats.js';
 import { removeWhenStopped } from '../lib/systems.js';
@@ -172,7 +172,7 @@ export async function runSession(session: Session, options: BenchOptions, emulat
       textChars: TEXT_CHARS,
       phases: session.phases,
       drainS: 5,
-      attempts: ATTEMPTS,
+      attempts: attempts(),
     };
     // A phase that other processes disturbed is run again (same connections) once they are quiet.
     const judge: MarkJudge = async (name, marks) => {
@@ -183,7 +183,7 @@ export async function runSession(session: Session, options: BenchOptions, emulat
       await waitForQuiet(log);
       return true;
     };
-    const seconds = ATTEMPTS * session.phases.reduce((sum, p) => sum + p.warmupS + p.measureS + 7, 0) + 600;
+    const seconds = attempts() * session.phases.reduce((sum, p) => sum + p.warmupS + p.measureS + 7, 0) + 600;
     const { result, marks } = await runGenerator<ChatResult>(job, [emulator.pid, handler.pid], seconds * 1000, judge);
     const rows = result.phases.map((phase): PhaseRow => {
       const from = marks.get(`start:${phase.name}`);

@@ -8,7 +8,7 @@ import { table } from '../lib/report.js';
 import { fmt, kilo, median, percent, spread, thousands } from '../lib/stats.js';
 import { endpointOf, FANOUT_VARIANTS, startSystem, type Variant } from '../lib/systems.js';
 import type { FanoutJob, FanoutResult } from '../generator/fanout.js';
-import { ATTEMPTS, NOISE_LIMIT_PCT, waitForQuiet } from '../lib/quiet.js';
+import { attempts, NOISE_LIMIT_PCT, waitForQuiet } from '../lib/quiet.js';
 import { errorText, GENERATOR_CPU_LIMIT, isNoisy, log, usageBetween } from './common.js';
 
 export interface FanoutRun {
@@ -34,11 +34,11 @@ export interface FanoutRun {
 /** One run; repeated (a few attempts) while other processes disturb it. */
 export async function fanoutRun(variant: Variant, deliveriesPerS: number, warmupS: number, measureS: number, options: BenchOptions, nodeArgs: readonly string[] = []): Promise<FanoutRun> {
   let run: FanoutRun | undefined;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+  for (let attempt = 1; attempt <= attempts(); attempt += 1) {
     await waitForQuiet(log);
     run = await fanoutAttempt(variant, deliveriesPerS, warmupS, measureS, options, nodeArgs);
     if (!run.noisy || run.error !== undefined) return run;
-    if (attempt < ATTEMPTS) log(`    other processes took ${fmt(run.othersPct, 0)}% of a core during the run; repeating it`);
+    if (attempt < attempts()) log(`    other processes took ${fmt(run.othersPct, 0)}% of a core during the run; repeating it`);
   }
   return run!;
 }

@@ -5,7 +5,7 @@ import { table } from '../lib/report.js';
 import { fmt, spread, thousands } from '../lib/stats.js';
 import { endpointOf, IDLE_VARIANTS, startSystem } from '../lib/systems.js';
 import type { IdleJob, IdleResult } from '../generator/idle.js';
-import { ATTEMPTS, waitForQuiet } from '../lib/quiet.js';
+import { attempts, waitForQuiet } from '../lib/quiet.js';
 import { errorText, GENERATOR_CPU_LIMIT, isNoisy, log, usageBetween } from './common.js';
 
 export interface IdleRun {
@@ -29,11 +29,11 @@ const WARM_CONNECTIONS = 100;
 /** One run; repeated (a few attempts) while other processes disturb it. */
 export async function idleRun(system: SystemName, options: BenchOptions): Promise<IdleRun> {
   let run: IdleRun | undefined;
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+  for (let attempt = 1; attempt <= attempts(); attempt += 1) {
     await waitForQuiet(log);
     run = await idleAttempt(system, options);
     if (!run.noisy || run.error !== undefined) return run;
-    if (attempt < ATTEMPTS) log(`    other processes took ${fmt(run.othersPct, 0)}% of a core during the run; repeating it`);
+    if (attempt < attempts()) log(`    other processes took ${fmt(run.othersPct, 0)}% of a core during the run; repeating it`);
   }
   return run!;
 }
