@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       options,
       'profile',
       'Where the emulator spends its CPU',
-      `${runHeader(info, settings('The emulator under M1\'s load with `node --cpu-prof` (the profiler itself costs CPU, so these runs are not M1 results). Percentages are of the time the emulator\'s main thread was busy; "(garbage collector)" and "(program)" are V8 and native work, "(native)" frames are built-ins such as socket writes.'))}\n\n\`\`\`text\n${text}\n\`\`\``,
+      `${runHeader(info, settings('Each server under M1\'s load with `node --cpu-prof` (the profiler itself costs CPU, so these runs are not M1 results). Percentages are of the time the server\'s main thread was busy; "(garbage collector)" and "(program)" are V8 and native work, "(native)" frames are built-ins such as socket writes.'))}\n\n\`\`\`text\n${text}\n\`\`\``,
     );
   }
   if (options.write) console.log('Results written to docs/benchmarks.md.');
