@@ -17,5 +17,4 @@ export const DIST = join(REPO_ROOT, 'dist');
 export const BENCH_DIST = join(DIST, 'bench');
 export const EMULATOR_MAIN = join(DIST, 'emulator', 'main.js');
 export const BENCHMARKS_DOC = join(REPO_ROOT, 'docs', 'benchmarks.md');
-export const README = join(REPO_ROOT, 'README.md');
 export const RUNNER_MAIN = join(DIST, 'runner', 'main.js');

@@ -28,16 +28,3 @@ export function replaceSection(file: string, id: string, heading: string, conten
       : `${text.trimEnd()}\n\n## ${heading}\n\n${block}\n`;
   writeFileSync(file, next);
 }
-
-/** Replaces the body of a README section delimited by `<!-- section:NAME -->` markers. */
-export function replaceReadmeSection(file: string, name: string, content: string): boolean {
-  if (!existsSync(file)) return false;
-  const open = `<!-- section:${name} -->`;
-  const close = `<!-- /section:${name} -->`;
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf(open);
-  const end = text.indexOf(close);
-  if (start < 0 || end < start) return false;
-  writeFileSync(file, `${text.slice(0, start + open.length)}\n${content.trim()}\n${text.slice(end)}`);
-  return true;
-}
