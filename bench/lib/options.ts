@@ -8,7 +8,7 @@ export const ALL_SYSTEMS: readonly SystemName[] = ['emulator', 'socketio', 'ws']
 
 export interface BenchOptions {
   readonly quick: boolean;
-  /** Write results into docs/benchmarks.md (and the README section). */
+  /** Write results into docs/benchmarks.md. */
   readonly write: boolean;
   readonly systems: readonly SystemName[];
   readonly metrics: ReadonlySet<string>;
