@@ -36,6 +36,11 @@ export interface UpstreamSettings {
   readonly validationTimeoutMs: number;
   /** How long a successful abuse-protection validation is trusted. */
   readonly validationTtlMs: number;
+  /**
+   * Keep-alive connections to one handler origin (scheme, host and port) at most; events beyond
+   * wait for one in arrival order, and the wait counts against `timeoutMs`.
+   */
+  readonly maxConnections: number;
 }
 
 /**
@@ -80,12 +85,22 @@ export const DEFAULT_HUB_SETTINGS: HubSettings = Object.freeze({
   keepAliveIntervalSeconds: DEFAULT_KEEP_ALIVE_SECONDS,
 });
 
-/** The service's upstream timings: 100 s per event, retries after 1, 3 and 5 s, 10 s validation, 1 min cache. */
+/**
+ * Enough for any handler that keeps up: at 1,000 events/s a local handler needs a few dozen. Past
+ * that, more connections only add connect and accept work to a machine that is already behind.
+ */
+export const DEFAULT_UPSTREAM_MAX_CONNECTIONS = 64;
+
+/**
+ * The service's upstream timings: 100 s per event, retries after 1, 3 and 5 s, 10 s validation,
+ * 1 min cache; and the emulator's own connection limit.
+ */
 export const DEFAULT_UPSTREAM_SETTINGS: UpstreamSettings = Object.freeze({
   timeoutMs: 100_000,
   retryDelaysMs: Object.freeze([1_000, 3_000, 5_000]),
   validationTimeoutMs: 10_000,
   validationTtlMs: 60_000,
+  maxConnections: DEFAULT_UPSTREAM_MAX_CONNECTIONS,
 });
 
 /** The settings of `hub` (case-insensitive), or the default hub's. */

@@ -46,6 +46,8 @@ export type ConfigResult =
 
 const SYSTEM_EVENTS: readonly SystemEvent[] = ['connect', 'connected', 'disconnected'];
 const MAX_RETRIES = 10;
+/** Far beyond what one handler process can serve; a guard against typos such as 64000. */
+const MAX_UPSTREAM_CONNECTIONS = 4096;
 const HOST_PATTERN = /^[A-Za-z0-9.:[\]_-]+$/;
 
 /** Collects problems; `name` is how the user spelled the setting (`--port`, `hubs.chat.eventHandlers[0]`). */
@@ -293,7 +295,7 @@ function parseUpstream(value: unknown, source: string, problems: Problems): Conf
   const upstream: NonNullable<ConfigInput['upstream']> = {};
   const object = asObject(value, `${source}: upstream`, problems);
   if (object === undefined) return upstream;
-  rejectUnknown(object, ['timeoutMs', 'retryDelaysMs', 'validationTimeoutMs', 'validationTtlMs'], source, 'upstream', problems);
+  rejectUnknown(object, ['timeoutMs', 'retryDelaysMs', 'validationTimeoutMs', 'validationTtlMs', 'maxConnections'], source, 'upstream', problems);
   const milliseconds = (key: 'timeoutMs' | 'validationTimeoutMs' | 'validationTtlMs', min: number): void => {
     const entry = object[key];
     if (entry === undefined) return;
@@ -303,6 +305,11 @@ function parseUpstream(value: unknown, source: string, problems: Problems): Conf
   milliseconds('timeoutMs', 1);
   milliseconds('validationTimeoutMs', 1);
   milliseconds('validationTtlMs', 0);
+  const maxConnections = object.maxConnections;
+  if (maxConnections !== undefined) {
+    if (isIntegerIn(maxConnections, 1, MAX_UPSTREAM_CONNECTIONS)) upstream.maxConnections = maxConnections;
+    else problems.add(`${source}: upstream.maxConnections`, `${describe(maxConnections)} is out of range.`, `Use a whole number from 1 to ${MAX_UPSTREAM_CONNECTIONS}.`);
+  }
   const delays = object.retryDelaysMs;
   if (delays !== undefined) {
     if (Array.isArray(delays) && delays.length <= MAX_RETRIES && delays.every((delay) => isIntegerIn(delay, 0, 600_000))) {

@@ -68,7 +68,7 @@ export function createEventDispatcher(deps: EventDispatcherDeps): ClosableEventD
   const now = deps.now ?? (() => new Date());
   const origin = originHostname(config.host);
   const selector = createHandlerSelector(config);
-  const transport = createHttpTransport();
+  const transport = createHttpTransport(config.upstream.maxConnections);
   const closing = new AbortController();
   const abuseProtection = createAbuseProtection({
     transport,

@@ -56,11 +56,16 @@ export interface Transport {
   close(): void;
 }
 
-export function createHttpTransport(): Transport {
+/**
+ * `maxConnections` caps the sockets per handler origin (Node agents pool by host and port); requests
+ * beyond it queue in arrival order, and their signal still bounds the wait.
+ */
+export function createHttpTransport(maxConnections: number): Transport {
   // LIFO keeps the most recently used (warm) sockets busy and lets the rest idle out.
+  const agentOptions = { keepAlive: true, scheduling: 'lifo', maxSockets: maxConnections } as const;
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
-    'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
+    'http:': new http.Agent(agentOptions),
+    'https:': new https.Agent(agentOptions),
   };
 
   const exchange = (request: UpstreamRequest, signal: AbortSignal, maxBodyBytes: number): Promise<UpstreamResponse> =>

@@ -25,7 +25,9 @@ export async function loadTlsCredentials(settings: TlsSettings): Promise<TlsCred
     const files = await ensureDevelopmentCertificate(settings.directory ?? defaultCertificateDirectory());
     return { ...files, selfSigned: true };
   }
-  const [cert, key] = await Promise.all([readPem(settings.certFile, 'certificate'), readPem(settings.keyFile, 'private key')]);
+  // One after the other, so a start with both files missing always names the certificate first.
+  const cert = await readPem(settings.certFile, 'certificate');
+  const key = await readPem(settings.keyFile, 'private key');
   checkPair(cert, key, settings);
   return { cert, key, certFile: settings.certFile, selfSigned: false };
 }

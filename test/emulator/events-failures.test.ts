@@ -171,6 +171,26 @@ void describe('upstream down, slow or erroring', () => {
     assert.equal((await slow).kind, 'failed');
   });
 
+  void it('keeps at most maxConnections requests open to one handler; the rest wait their turn', async (t) => {
+    const concurrencyWith = async (upstreamSettings: Partial<UpstreamSettings>): Promise<number> => {
+      let open = 0;
+      let most = 0;
+      const { dispatcher } = await setup(t, posts((_request, res) => {
+        most = Math.max(most, ++open);
+        // Held long enough for an uncapped burst to overlap; the cap alone decides the capped case.
+        setTimeout(() => {
+          open--;
+          res.end();
+        }, 50);
+      }), upstreamSettings);
+      const outcomes = await Promise.all(Array.from({ length: 12 }, () => dispatcher.userEvent(connection(), 'message', message)));
+      assert.deepEqual(outcomes.map((outcome) => outcome.kind), Array<string>(12).fill('ok'));
+      return most;
+    };
+    assert.equal(await concurrencyWith({ maxConnections: 2 }), 2);
+    assert.ok(await concurrencyWith({}) > 2, 'without a low limit the same burst opens more connections');
+  });
+
   void it('a response body over 16 MiB fails the event', async (t) => {
     const big = Buffer.alloc(16 * 1024 * 1024 + 1, 0x61);
     const { dispatcher } = await setup(t, posts((_request, res) => {

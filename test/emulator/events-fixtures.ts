@@ -19,6 +19,7 @@ export const FAST_UPSTREAM: UpstreamSettings = {
   retryDelaysMs: [20, 40, 60],
   validationTimeoutMs: 1_000,
   validationTtlMs: 60_000,
+  maxConnections: 64,
 };
 
 export function handler(urlTemplate: string, userEventPattern = '*', systemEvents: SystemEvent[] = ALL_SYSTEM_EVENTS): EventHandlerSettings {

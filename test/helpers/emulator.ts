@@ -15,7 +15,7 @@ export interface EmulatorSettingsJson {
   accessKeys: string[];
   hubs: Record<string, HubSettingsJson>;
   defaultHub: HubSettingsJson;
-  upstream: { timeoutMs: number; retryDelaysMs: number[]; validationTimeoutMs: number; validationTtlMs: number };
+  upstream: { timeoutMs: number; retryDelaysMs: number[]; validationTimeoutMs: number; validationTtlMs: number; maxConnections: number };
   tls: { certFile: string; keyFile: string; selfSigned: boolean; directory: string };
   allowUnverifiedEntraTokens: boolean;
 }

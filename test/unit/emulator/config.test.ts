@@ -106,6 +106,7 @@ void describe('config: problems name the setting and the fix', () => {
     ['system event', run(['--config', 'c.json'], {}, { 'c.json': '{"defaultHub":{"eventHandlers":[{"urlTemplate":"http://x/{event}","systemEvents":["joined"]}]}}' }), /defaultHub\.eventHandlers\[0\]\.systemEvents: "joined" is not a system event/],
     ['event pattern', run(['--config', 'c.json'], {}, { 'c.json': '{"defaultHub":{"eventHandlers":[{"urlTemplate":"http://x/","userEventPattern":"a b"}]}}' }), /userEventPattern: "a b" is not an event pattern/],
     ['upstream timing', run(['--config', 'c.json'], {}, { 'c.json': '{"upstream":{"timeoutMs":0,"retryDelaysMs":[-1]}}' }), /upstream\.timeoutMs: 0 is out of range[\s\S]*upstream\.retryDelaysMs/],
+    ['upstream connections', run(['--config', 'c.json'], {}, { 'c.json': '{"upstream":{"maxConnections":64000}}' }), /upstream\.maxConnections: 64000 is out of range\. Use a whole number from 1 to 4096/],
     ['not an object', run(['--config', 'c.json'], {}, { 'c.json': '[]' }), /c\.json: a list is not an object/],
   ];
   for (const [name, result, expected] of cases) {
