@@ -57,9 +57,21 @@ const BINARY_FIRST = { binary: true, fin: false } as const;
 /** The session's view of a `ws` socket; methods live on the prototype, not in per-socket closures. */
 class WsClientSocket implements ClientSocket {
   private readonly ws: WebSocket;
+  /** The TCP (or TLS) socket under `ws`, corked to batch frames. */
+  private readonly transport: Duplex;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WebSocket, transport: Duplex) {
     this.ws = ws;
+    this.transport = transport;
+  }
+
+  batch(send: () => void): void {
+    this.transport.cork();
+    try {
+      send();
+    } finally {
+      this.transport.uncork();
+    }
   }
 
   send(frame: EncodedFrame, binary: boolean): void {
@@ -137,8 +149,8 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
   }
 
   /** Connects a `ws` socket to a session through the `ClientSocket` the session knows. */
-  function bridge(ws: WebSocket, session: Session, keepAliveSeconds: number): ClientSocket {
-    const socket = new WsClientSocket(ws);
+  function bridge(ws: WebSocket, transport: Duplex, session: Session, keepAliveSeconds: number): ClientSocket {
+    const socket = new WsClientSocket(ws, transport);
     const liveness = keepAlive.track(ws, keepAliveSeconds * 1000);
     ws.on('message', (data, isBinary) => {
       liveness.alive = true;
@@ -194,7 +206,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
     complete(req, socket, head, session.protocol, (ws) => {
       socket.off('close', onEarlyClose);
       socket.off('error', onHandshakeSocketError);
-      session.resume(bridge(ws, session, hubSettingsOf(config, session.hub.name).keepAliveIntervalSeconds));
+      session.resume(bridge(ws, socket, session, hubSettingsOf(config, session.hub.name).keepAliveIntervalSeconds));
     });
   }
 
@@ -277,7 +289,7 @@ export function createClientEndpoint(deps: ClientEndpointDeps): ClientEndpoint {
         rawSendToGroup,
       });
       sessions.set(session.connectionId, session);
-      const clientSocket = bridge(ws, session, hubSettingsOf(config, hub.name).keepAliveIntervalSeconds);
+      const clientSocket = bridge(ws, socket, session, hubSettingsOf(config, hub.name).keepAliveIntervalSeconds);
       session.start(clientSocket, settled.roles, settled.groups, codec?.reliable === true ? reconnectionTokenFor(session.connectionId) : undefined);
       log.debug(`connection ${session.connectionId} opened on hub ${hub.name} (${settled.subprotocol ?? 'raw'}, user ${settled.userId ?? 'none'})`);
     });

@@ -35,6 +35,8 @@ export interface ClientSocket {
   terminate(): void;
   /** Bytes queued in the socket and not yet written. */
   readonly bufferedAmount: number;
+  /** Frames sent during `send` leave together: one system call instead of one per frame. */
+  batch(send: () => void): void;
 }
 
 export interface SessionLimits {
@@ -190,7 +192,7 @@ export class Session implements HubClient {
     // Pings and sequence acks bypass the queue: a slow event handler must not starve keep-alive.
     if (message.type === 'ping') this.socket.send(this.codec.pong, this.codec.binary);
     else if (message.type === 'sequenceAck') this.outbox?.ack(message.sequenceId);
-    else if (!this.busy && message.type !== 'event') this.handleGroupRequest(message);
+    else if (!this.busy && message.type !== 'event') this.batched(() => { this.handleGroupRequest(message); });
     else this.enqueue(message);
   }
 
@@ -295,6 +297,12 @@ export class Session implements HubClient {
     socket.send(frame, binary);
   }
 
+  /** Runs `send` with the attached socket's frames batched (e.g. a message to the sender and its ack). */
+  private batched(send: () => void): void {
+    if (this.socket === undefined) send();
+    else this.socket.batch(send);
+  }
+
   private sendControl(message: Parameters<Codec['encodeControl']>[0]): void {
     if (this.socket !== undefined) this.sendControlTo(this.socket, message);
   }
@@ -321,7 +329,7 @@ export class Session implements HubClient {
       for (let request = this.queue?.shift(); request !== undefined && !this.ended; request = this.queue?.shift()) {
         if (request.type === 'raw') await this.handleRawFrame(request.payload);
         else if (request.type === 'event') await this.handleEvent(request);
-        else if (request.type !== 'ping' && request.type !== 'sequenceAck') this.handleGroupRequest(request);
+        else if (request.type !== 'ping' && request.type !== 'sequenceAck') this.batched(() => { this.handleGroupRequest(request); });
       }
     } catch (error) {
       this.log.error(`connection ${this.connectionId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -370,8 +378,11 @@ export class Session implements HubClient {
     const outcome = await this.dispatcher.userEvent(this.upstream, message.event, { dataType: message.dataType, data: message.data }, message.metadata);
     if (this.ended) return;
     if (outcome.kind === 'ok') {
-      if (outcome.reply !== undefined) this.replyToSender(outcome.reply, outcome.metadata);
-      this.ackSuccess(message.ackId);
+      // The reply and the ack leave in one write.
+      this.batched(() => {
+        if (outcome.reply !== undefined) this.replyToSender(outcome.reply, outcome.metadata);
+        this.ackSuccess(message.ackId);
+      });
     } else {
       if (outcome.kind === 'failed') this.log.warn(`event '${message.event}' of connection ${this.connectionId} failed upstream: ${outcome.reason}`);
       this.ackFailure(message.ackId, 'InternalServerError', outcome.kind === 'no-handler' ? `No event handler is configured for event '${message.event}'.` : 'The event handler failed.');
