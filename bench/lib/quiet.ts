@@ -3,7 +3,7 @@
  * its core measures the competition, so: wait for the machine to be quiet before a run, and
  * report how much CPU others took during it.
  */
-import { othersPercent, sampleCores } from './proc.js';
+import { cpuPercent, othersPercent, sampleCores, sampleProcess } from './proc.js';
 
 /** Others may use this much of a core during a run before the run is called noisy. */
 export const NOISE_LIMIT_PCT = 10;
@@ -53,6 +53,39 @@ export async function waitForQuiet(log: (line: string) => void): Promise<void> {
     }
     if (!reported) {
       log(`    waiting for other processes to finish (a core at ${busiest.toFixed(0)}%)...`);
+      reported = true;
+    }
+  }
+}
+
+/** Servers this busy (summed, % of a core) still work off an earlier phase. */
+const SERVERS_IDLE_PCT = 25;
+const MAX_SETTLE_MS = 120_000;
+
+/**
+ * Waits until the servers together use less than SERVERS_IDLE_PCT of a core for a second (at most
+ * two minutes), so that a phase which overloaded them does not hand its backlog (queued webhook
+ * events, full socket buffers) to the next phase.
+ */
+export async function waitForServersIdle(pids: readonly number[], log: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  let reported = false;
+  for (;;) {
+    const from = pids.map(sampleProcess);
+    await sleep(1000);
+    const to = pids.map(sampleProcess);
+    let busy = 0;
+    for (const [i, a] of from.entries()) {
+      const b = to[i];
+      if (a !== undefined && b !== undefined) busy += cpuPercent(a, b);
+    }
+    if (busy < SERVERS_IDLE_PCT) return;
+    if (performance.now() - started > MAX_SETTLE_MS) {
+      log(`    the servers are still busy (${busy.toFixed(0)}% of a core) after ${MAX_SETTLE_MS / 1000} s; going on`);
+      return;
+    }
+    if (!reported) {
+      log(`    waiting for the servers to work off the last phase (${busy.toFixed(0)}% of a core)...`);
       reported = true;
     }
   }

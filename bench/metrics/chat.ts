@@ -14,7 +14,7 @@ import { Histogram } from '../lib/histogram.js';
 import type { BenchOptions } from '../lib/options.js';
 import { BENCH_DIST, EMULATOR_MAIN, RUNNER_MAIN } from '../lib/paths.js';
 import { cpuPercent } from '../lib/proc.js';
-import { attempts, waitForQuiet } from '../lib/quiet.js';
+import { attempts, waitForQuiet, waitForServersIdle } from '../lib/quiet.js';
 import { table } from '../lib/report.js';
 import { fmt, kilo, percent, thousands } from '../lib/stats.js';
 import { removeWhenStopped } from '../lib/systems.js';
@@ -177,13 +177,15 @@ export async function runSession(session: Session, options: BenchOptions, emulat
     // A phase that other processes disturbed is run again (same connections) once they are quiet.
     const judge: MarkJudge = async (name, marks) => {
       if (!name.startsWith('end:')) return false;
+      await waitForServersIdle([emulator.pid, handler.pid], log);
       const usage = usageBetween(marks.get(`start:${name.slice(4)}`), marks.get(name));
       if (!isNoisy(usage)) return false;
       log(`    ${name.slice(4)}: other processes took ${fmt(usage.othersPct, 0)}% of a core; repeating the phase`);
       await waitForQuiet(log);
       return true;
     };
-    const seconds = attempts() * session.phases.reduce((sum, p) => sum + p.warmupS + p.measureS + 7, 0) + 600;
+    // Each phase: warm-up, window, drain, and up to two minutes for the servers to go idle.
+    const seconds = attempts() * session.phases.reduce((sum, p) => sum + p.warmupS + p.measureS + 7 + 120, 0) + 600;
     const { result, marks } = await runGenerator<ChatResult>(job, [emulator.pid, handler.pid], seconds * 1000, judge);
     const rows = result.phases.map((phase): PhaseRow => {
       const from = marks.get(`start:${phase.name}`);
