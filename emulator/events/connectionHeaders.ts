@@ -3,10 +3,10 @@
  * signature, origin). Built once per connection: the HMAC and the header encodings are the costly
  * part of a request and depend on nothing that changes per event.
  */
+import type { OutgoingHttpHeaders } from 'node:http';
 import { CE_AWPS_VERSION, CE_SPEC_VERSION, Header, ceSource } from './cloudEvents.js';
 import { toHeaderValue } from './headerValue.js';
 import { signConnectionId } from './signature.js';
-import type { UpstreamHeaders } from './httpTransport.js';
 import type { UpstreamConnection } from './types.js';
 
 export type ConnectionHeaders =
@@ -14,7 +14,7 @@ export type ConnectionHeaders =
       readonly ok: true;
       /** Lower-cased hub name: `ce-hub`, `{hub}` and the handler lookup all use it. */
       readonly hubKey: string;
-      readonly headers: Readonly<UpstreamHeaders>;
+      readonly headers: Readonly<OutgoingHttpHeaders>;
     }
   /** A value (typically a client-chosen user id) that no header can carry faithfully. */
   | { readonly ok: false; readonly hubKey: string; readonly reason: string };
@@ -52,7 +52,7 @@ function build(connection: UpstreamConnection, accessKeys: readonly string[], or
   if (connectionId === undefined) return { ok: false, hubKey, reason: 'the connection id cannot be sent in a header' };
   const source = toHeaderValue(ceSource(hubKey, connection.connectionId)) ?? '';
 
-  const headers: UpstreamHeaders = {
+  const headers: OutgoingHttpHeaders = {
     [Header.specVersion]: CE_SPEC_VERSION,
     [Header.awpsVersion]: CE_AWPS_VERSION,
     [Header.source]: source,

@@ -4,6 +4,7 @@
  * answers into outcomes. Upstream failures never escape as exceptions; they become outcomes or
  * log lines.
  */
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { EmulatorConfig, SystemEvent } from '../config.js';
 import type { Payload } from '../hub/types.js';
 import type { Logger } from '../log.js';
@@ -22,7 +23,7 @@ import { cookieHeader, storeCookies } from './cookies.js';
 import { deliver, type AbortReason, type DeliveryResult } from './delivery.js';
 import { createHandlerSelector, type SelectedHandler } from './handlerSelection.js';
 import { isToken, isWritableHeaderValue, toHeaderValue } from './headerValue.js';
-import { createHttpTransport, type UpstreamHeaders, type UpstreamResponse } from './httpTransport.js';
+import { createHttpTransport, type UpstreamResponse } from './httpTransport.js';
 import type { ConnectOutcome, ConnectRequest, EventDispatcher, MultiMap, UpstreamConnection, UserEventOutcome } from './types.js';
 import { parseUserEventResponse } from './userEventResponse.js';
 
@@ -131,12 +132,13 @@ export function createEventDispatcher(deps: EventDispatcherDeps): ClosableEventD
     const eventName = toHeaderValue(event.eventName);
     if (eventName === undefined) return { kind: 'refused', status: 400, reason: 'the event name cannot be sent in a header' };
 
-    const headers: UpstreamHeaders = {
+    const headers: OutgoingHttpHeaders = {
       ...fixed.headers,
       [Header.type]: event.systemType ?? USER_EVENT_TYPE_PREFIX + eventName,
       [Header.eventName]: eventName,
       [Header.id]: String(event.eventId),
       'Content-Type': event.contentType,
+      'Content-Length': event.body.length,
     };
     if (event.metadata !== undefined) {
       const problem = addMetadataHeaders(headers, event.metadata);
@@ -318,7 +320,7 @@ function describeFailure(result: SendResult): string | undefined {
 }
 
 /** Adds `x-webpubsub-metadata-{key}` headers; returns why not when a key or value cannot be sent. */
-function addMetadataHeaders(headers: UpstreamHeaders, metadata: Readonly<Record<string, string>>): string | undefined {
+function addMetadataHeaders(headers: OutgoingHttpHeaders, metadata: Readonly<Record<string, string>>): string | undefined {
   for (const [key, value] of Object.entries(metadata)) {
     if (!isToken(key)) return 'a metadata key cannot be sent in a header';
     const headerValue = toHeaderValue(value);

@@ -1,19 +1,16 @@
 /**
- * The edge of the upstream side: one HTTP exchange with an event handler over a keep-alive
- * connection pool per handler origin (undici: about half the CPU per request of `http.request`,
- * which matters because every user event is one). It reports what came back (status, headers,
- * body) or why nothing did; deciding what that means (retry, reject, reply) happens in the caller.
+ * The edge of the upstream side: one HTTP exchange with an event handler over keep-alive agents.
+ * It reports what came back (status, headers, body) or why nothing did; deciding what that means
+ * (retry, reject, reply) happens in the caller.
  */
-import { Pool, type Dispatcher } from 'undici';
+import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import type { UpstreamTarget } from './urlTemplate.js';
-
-/** Header values as sent; the pool adds `Host` and `Content-Length`. */
-export type UpstreamHeaders = Record<string, string>;
 
 export interface UpstreamRequest {
   readonly method: 'POST' | 'OPTIONS' | 'GET';
   readonly target: UpstreamTarget;
-  readonly headers: Readonly<UpstreamHeaders>;
+  readonly headers: OutgoingHttpHeaders;
   readonly body?: Buffer;
 }
 
@@ -27,21 +24,24 @@ export interface UpstreamResponse {
 export type TransportFailure =
   /** Refused, reset, DNS: worth another attempt. */
   | 'network'
-  /** The handler's answer was not HTTP the client could parse (e.g. headers too large). */
+  /** The handler's answer was not HTTP Node could parse (e.g. headers too large). */
   | 'invalid-response'
   | 'too-large'
-  /** A request that cannot be written (a header value it refuses). */
+  /** Node refused to build the request (a header it cannot write). */
   | 'invalid-request'
   /** The caller's signal fired; its reason says why. */
   | 'aborted';
 
 export class TransportError extends Error {
   readonly failure: TransportFailure;
+  /** A reused keep-alive socket that the server had already closed: safe to resend at once. */
+  readonly staleSocket: boolean;
 
-  constructor(failure: TransportFailure, message: string) {
+  constructor(failure: TransportFailure, message: string, staleSocket = false) {
     super(message);
     this.name = 'TransportError';
     this.failure = failure;
+    this.staleSocket = staleSocket;
   }
 
   get retriable(): boolean {
@@ -52,133 +52,107 @@ export class TransportError extends Error {
 export interface Transport {
   /** Rejects only with TransportError. */
   send(request: UpstreamRequest, signal: AbortSignal, maxBodyBytes: number): Promise<UpstreamResponse>;
-  /** Destroys pooled connections; requests in flight fail. */
+  /** Destroys pooled sockets; requests in flight fail. */
   close(): void;
 }
 
 /**
- * `maxConnections` caps the connections per handler origin; requests beyond it queue in arrival
- * order, and their signal still bounds the wait.
+ * `maxConnections` caps the sockets per handler origin (Node agents pool by host and port); requests
+ * beyond it queue in arrival order, and their signal still bounds the wait.
  */
 export function createHttpTransport(maxConnections: number): Transport {
-  const pools = new Map<string, Pool>();
-  const poolFor = (target: UpstreamTarget): Pool => {
-    let pool = pools.get(target.origin);
-    if (pool === undefined) {
-      // The caller's signal is the only deadline (timeoutMs may be minutes), so the pool's own
-      // header and body timeouts are off.
-      pool = new Pool(target.origin, { connections: maxConnections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-      pools.set(target.origin, pool);
-    }
-    return pool;
+  // LIFO keeps the most recently used (warm) sockets busy and lets the rest idle out.
+  const agentOptions = { keepAlive: true, scheduling: 'lifo', maxSockets: maxConnections } as const;
+  const agents = {
+    'http:': new http.Agent(agentOptions),
+    'https:': new https.Agent(agentOptions),
   };
 
+  const exchange = (request: UpstreamRequest, signal: AbortSignal, maxBodyBytes: number): Promise<UpstreamResponse> =>
+    new Promise((resolve, reject) => {
+      const { target } = request;
+      let req: ClientRequest;
+      try {
+        req = (target.protocol === 'https:' ? https : http).request({
+          method: request.method,
+          hostname: target.hostname,
+          port: target.port,
+          path: target.path,
+          auth: target.auth,
+          headers: request.headers,
+          agent: agents[target.protocol],
+          signal,
+        });
+      } catch (error) {
+        reject(new TransportError('invalid-request', messageOf(error)));
+        return;
+      }
+      let responded = false;
+      req.on('error', (error) => {
+        reject(classify(error, signal, !responded && req.reusedSocket));
+      });
+      req.once('response', (res: IncomingMessage) => {
+        responded = true;
+        readBody(res, maxBodyBytes).then(
+          (body) => {
+            resolve({ status: res.statusCode ?? 0, headers: res.headersDistinct, body });
+          },
+          (error: unknown) => {
+            reject(classify(error, signal, false));
+          },
+        );
+      });
+      req.end(request.body);
+    });
+
   return {
-    send: (request, signal, maxBodyBytes) =>
-      new Promise((resolve, reject) => {
-        if (signal.aborted) {
-          reject(new TransportError('aborted', 'request aborted'));
-          return;
+    async send(request, signal, maxBodyBytes) {
+      try {
+        return await exchange(request, signal, maxBodyBytes);
+      } catch (error) {
+        if (error instanceof TransportError && error.staleSocket && !signal.aborted) {
+          return exchange(request, signal, maxBodyBytes);
         }
-        const { target } = request;
-        const headers = target.auth === undefined
-          ? request.headers
-          : { ...request.headers, Authorization: `Basic ${Buffer.from(target.auth).toString('base64')}` };
-        const exchange = new Exchange(maxBodyBytes, resolve, reject);
-        const onAbort = (): void => {
-          exchange.fail(new TransportError('aborted', 'request aborted'));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        exchange.onSettled = () => {
-          signal.removeEventListener('abort', onAbort);
-        };
-        poolFor(target).dispatch({ method: request.method, path: target.path, headers, body: request.body ?? null }, exchange);
-      }),
+        throw error;
+      }
+    },
     close() {
-      for (const pool of pools.values()) void pool.destroy();
-      pools.clear();
+      agents['http:'].destroy();
+      agents['https:'].destroy();
     },
   };
 }
 
-/** One request's response, collected through undici's handler callbacks. */
-class Exchange implements Dispatcher.DispatchHandler {
-  onSettled: (() => void) | undefined;
-  private controller: Dispatcher.DispatchController | undefined;
-  private settled = false;
-  private status = 0;
-  private headers: NodeJS.Dict<string[]> = {};
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-
-  constructor(
-    private readonly maxBodyBytes: number,
-    private readonly resolve: (response: UpstreamResponse) => void,
-    private readonly reject: (error: TransportError) => void,
-  ) {}
-
-  /** Settles with `error` and stops the request, even one still queued for a connection. */
-  fail(error: TransportError): void {
-    if (this.settle()) this.reject(error);
-    this.controller?.abort(error);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.settled) controller.abort(new TransportError('aborted', 'request aborted'));
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    // 1xx answers are interim; the final one follows on the same request.
-    if (statusCode < 200) return;
-    this.status = statusCode;
-    this.headers = distinct(headers);
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.size += chunk.length;
-    if (this.size > this.maxBodyBytes) {
-      this.fail(new TransportError('too-large', `response body larger than ${this.maxBodyBytes} bytes`));
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    if (!this.settle()) return;
-    const body = this.chunks.length === 1 && this.chunks[0] !== undefined ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
-    this.resolve({ status: this.status, headers: this.headers, body });
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.settle()) this.reject(classify(error));
-  }
-
-  /** True the first time only. */
-  private settle(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this.onSettled?.();
-    return true;
-  }
+function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        res.destroy(new TransportError('too-large', `response body larger than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.once('end', () => {
+      resolve(chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    res.on('error', reject);
+    // 'close' without 'end': the connection went away mid-body.
+    res.once('close', () => {
+      if (!res.complete) reject(new TransportError('network', 'connection closed before the response ended'));
+    });
+  });
 }
 
-/** Every occurrence of each header as its own entry, as `IncomingMessage.headersDistinct` has them. */
-function distinct(headers: Record<string, string | string[] | undefined>): NodeJS.Dict<string[]> {
-  const result: NodeJS.Dict<string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) result[name] = Array.isArray(value) ? value : [value];
-  }
-  return result;
-}
-
-/** Codes of answers that are not HTTP the client can read. */
-const INVALID_RESPONSE_CODES = new Set(['UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO']);
-
-function classify(error: Error): TransportError {
+function classify(error: unknown, signal: AbortSignal, maybeStale: boolean): TransportError {
+  if (signal.aborted) return new TransportError('aborted', 'request aborted');
   if (error instanceof TransportError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (code.startsWith('HPE_') || INVALID_RESPONSE_CODES.has(code)) return new TransportError('invalid-response', `${code}: ${error.message}`);
-  if (code === 'UND_ERR_INVALID_ARG') return new TransportError('invalid-request', error.message);
-  return new TransportError('network', code === '' ? error.message : `${code}: ${error.message}`);
+  if (code.startsWith('HPE_')) return new TransportError('invalid-response', `${code}: ${messageOf(error)}`);
+  const stale = maybeStale && (code === 'ECONNRESET' || code === 'EPIPE');
+  return new TransportError('network', code === '' ? messageOf(error) : `${code}: ${messageOf(error)}`, stale);
 }
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

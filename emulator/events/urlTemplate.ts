@@ -9,8 +9,10 @@
 export interface UpstreamTarget {
   /** The expanded URL, also the key of the abuse-protection cache. */
   readonly url: string;
-  /** Scheme, host and port (`http://[::1]:7071`): where the connection goes. */
-  readonly origin: string;
+  readonly protocol: 'http:' | 'https:';
+  /** Without IPv6 brackets, as `http.request` wants it. */
+  readonly hostname: string;
+  readonly port: number | undefined;
   /** `user:password` from the template, when it has them. */
   readonly auth: string | undefined;
   /** Path and query, sent as is. */
@@ -48,10 +50,13 @@ export function compileUrlTemplate(template: string): UrlTemplate {
   const parts = splitPath(rest.startsWith('/') ? rest : `/${rest}`, template);
 
   const base = {
-    origin: origin.origin,
+    protocol: origin.protocol === 'https:' ? 'https:' : 'http:',
+    hostname: origin.hostname.startsWith('[') ? origin.hostname.slice(1, -1) : origin.hostname,
+    port: origin.port === '' ? undefined : Number(origin.port),
     auth: origin.username === '' ? undefined
       : `${decodeURIComponent(origin.username)}:${decodeURIComponent(origin.password)}`,
   } as const;
+  const prefix = `${origin.protocol}//${origin.host}`;
   const cache = new Map<string, UpstreamTarget>();
 
   return {
@@ -64,7 +69,7 @@ export function compileUrlTemplate(template: string): UrlTemplate {
       for (const part of parts) {
         path += 'literal' in part ? part.literal : escapeValue(part.placeholder === 'hub' ? hub : event);
       }
-      const target: UpstreamTarget = { ...base, url: `${origin.origin}${path}`, path };
+      const target: UpstreamTarget = { ...base, url: `${prefix}${path}`, path };
       if (cache.size >= MAX_CACHED_TARGETS) cache.clear();
       cache.set(key, target);
       return target;
