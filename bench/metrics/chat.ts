@@ -178,12 +178,13 @@ export async function runSession(session: Session, options: BenchOptions, emulat
     const judge: MarkJudge = async (name, marks) => {
       if (!name.startsWith('end:')) return false;
       const phase = name.slice(4);
-      const repeat = isNoisy(usageBetween(marks.get(`start:${phase}`), marks.get(name)));
+      const usage = usageBetween(marks.get(`start:${phase}`), marks.get(name));
+      const repeat = isNoisy(usage);
       // The next phase (or this one again) starts from idle. Nothing follows the last one, and
       // its stragglers must not count as its deliveries.
       if (repeat || phase !== session.phases.at(-1)?.name) await waitForServersIdle([emulator.pid, handler.pid], log);
       if (!repeat) return false;
-      log(`    ${phase}: other processes took ${fmt(usageBetween(marks.get(`start:${phase}`), marks.get(name)).othersPct, 0)}% of a core; repeating the phase`);
+      log(`    ${phase}: other processes took ${fmt(usage.othersPct, 0)}% of a core; repeating the phase`);
       await waitForQuiet(log);
       return true;
     };

@@ -269,6 +269,24 @@ void describe('CloudEvents requests', () => {
   });
 });
 
+void describe('handler URLs with credentials', () => {
+  void it('sends user:password from the template as Basic authorization, on validation and events', async (t) => {
+    const upstream = await startRecordingUpstream();
+    const withCredentials = upstream.base.replace('http://', 'http://hook%20user:p%40ss@');
+    const dispatcher = createEventDispatcher({ config: testConfig({ hubs: { chat: [handler(`${withCredentials}/{event}`)] } }), log: capturingLogger() });
+    t.after(async () => {
+      await dispatcher.close();
+      await upstream.close();
+    });
+    assert.equal((await dispatcher.userEvent(connection(), 'message', { dataType: 'text', data: Buffer.from('x') })).kind, 'ok');
+    const expected = `Basic ${Buffer.from('hook user:p@ss').toString('base64')}`;
+    assert.deepEqual(upstream.requests.map((request) => [request.method, request.url, request.headers.authorization]), [
+      ['OPTIONS', '/validate', expected],
+      ['POST', '/message', expected],
+    ]);
+  });
+});
+
 void describe('client-controlled strings in headers', () => {
   void it('sends a non-Latin-1 user id as UTF-8 bytes', async (t) => {
     const { upstream, dispatcher } = await setup(t);
