@@ -192,7 +192,7 @@ export class Session implements HubClient {
     // Pings and sequence acks bypass the queue: a slow event handler must not starve keep-alive.
     if (message.type === 'ping') this.socket.send(this.codec.pong, this.codec.binary);
     else if (message.type === 'sequenceAck') this.outbox?.ack(message.sequenceId);
-    else if (!this.busy && message.type !== 'event') this.batched(() => { this.handleGroupRequest(message); });
+    else if (!this.busy && message.type !== 'event') this.handleGroupRequest(message);
     else this.enqueue(message);
   }
 
@@ -329,7 +329,7 @@ export class Session implements HubClient {
       for (let request = this.queue?.shift(); request !== undefined && !this.ended; request = this.queue?.shift()) {
         if (request.type === 'raw') await this.handleRawFrame(request.payload);
         else if (request.type === 'event') await this.handleEvent(request);
-        else if (request.type !== 'ping' && request.type !== 'sequenceAck') this.batched(() => { this.handleGroupRequest(request); });
+        else if (request.type !== 'ping' && request.type !== 'sequenceAck') this.handleGroupRequest(request);
       }
     } catch (error) {
       this.log.error(`connection ${this.connectionId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -364,7 +364,12 @@ export class Session implements HubClient {
         data: message.data,
         ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
       };
-      this.hub.sendToGroup(group, outbound, message.noEcho ? (this.noEchoOptions ??= { excluded: [this.connectionId] }) : undefined);
+      // A sender in the group gets its own message and the ack in one write.
+      this.batched(() => {
+        this.hub.sendToGroup(group, outbound, message.noEcho ? (this.noEchoOptions ??= { excluded: [this.connectionId] }) : undefined);
+        this.ackSuccess(message.ackId);
+      });
+      return;
     }
     this.ackSuccess(message.ackId);
   }
